@@ -1,0 +1,38 @@
+# Every target works on a fresh machine: the virtual environment is created and filled on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.installed
+
+.PHONY: install test demo ui bench lint clean
+
+# uv installs the pinned set in seconds; --compile-bytecode because these machines set
+# PYTHONDONTWRITEBYTECODE=1, which otherwise makes every Dagster subprocess import twice as slowly.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv 2>&1 | grep -v '^Location' || true
+	$(UV) pip install --quiet --python $(PY) --compile-bytecode -e '.[test,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+demo: $(STAMP)
+	$(VENV)/bin/capital-pipeline demo
+
+ui: $(STAMP)
+	mkdir -p .dagster_home
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(VENV)/bin/dagster dev -w workspace.yaml
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check capital_pipeline capital_pipeline_tests benchmarks
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache data .dagster_home
