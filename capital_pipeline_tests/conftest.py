@@ -46,3 +46,9 @@ def postgres_schema(postgres_url: str) -> Iterator[str]:
     with engine.begin() as connection:
         connection.execute(sa.text(f'drop schema if exists "{schema}" cascade'))
     engine.dispose()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (``@pytest.mark.anyio``) run on asyncio, the loop the client and the simulator use."""
+    return "asyncio"

@@ -1,0 +1,1 @@
+"""Benchmarks: print ratios measured in one run; never asserted (these machines are noisy)."""
