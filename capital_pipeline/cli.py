@@ -1,0 +1,22 @@
+"""The command line: `capital-pipeline simulator | demo | snapshot`."""
+
+from __future__ import annotations
+
+import typer
+
+from capital_pipeline.simulator.cli import simulator_command
+
+app = typer.Typer(
+    name="capital-pipeline",
+    help="Snapshot a Capital.com login's reference data into SQL, with Dagster.",
+    no_args_is_help=True,
+    # Expected failures end in one clear message; a traceback is never the only thing a user sees.
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("simulator", help="Serve the offline Capital.com simulator until interrupted.")(simulator_command)
+
+
+def main() -> None:
+    """Entry point of the `capital-pipeline` script."""
+    app()
