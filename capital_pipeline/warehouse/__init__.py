@@ -1,0 +1,33 @@
+"""The warehouse: every table declared once; DDL, bulk loads, views and reads for DuckDB and PostgreSQL.
+
+Knows nothing about HTTP or Dagster: it receives one pandas DataFrame per table per snapshot.
+"""
+
+from .catalogue import column_schema, render_catalogue
+from .declarations import Column, LogicalType, Table, WriteMode
+from .errors import WarehouseError, WarehouseLocked
+from .snapshot import Snapshot, SnapshotRecord
+from .tables import DATA_TABLES, SNAPSHOTS, TABLES, table_named
+from .views import VIEWS
+from .warehouse import DEFAULT_LOCK_TIMEOUT, DEFAULT_URL, Warehouse
+
+__all__ = [
+    "DATA_TABLES",
+    "DEFAULT_LOCK_TIMEOUT",
+    "DEFAULT_URL",
+    "SNAPSHOTS",
+    "TABLES",
+    "VIEWS",
+    "Column",
+    "LogicalType",
+    "Snapshot",
+    "SnapshotRecord",
+    "Table",
+    "Warehouse",
+    "WarehouseError",
+    "WarehouseLocked",
+    "WriteMode",
+    "column_schema",
+    "render_catalogue",
+    "table_named",
+]

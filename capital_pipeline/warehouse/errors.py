@@ -1,0 +1,13 @@
+"""The warehouse's errors: one base class so callers can catch everything the warehouse raises."""
+
+from __future__ import annotations
+
+__all__ = ["WarehouseError", "WarehouseLocked"]
+
+
+class WarehouseError(Exception):
+    """A snapshot could not be validated, written or read; nothing of a failed write is visible."""
+
+
+class WarehouseLocked(WarehouseError):
+    """The database stayed locked by another writer (or reader, for DuckDB) for the whole lock timeout."""

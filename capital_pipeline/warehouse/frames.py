@@ -1,0 +1,128 @@
+"""Frames in, Arrow tables out: check a DataFrame against its declaration and convert it in bulk.
+
+Everything here runs before a transaction opens, so a frame that breaks its declaration writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .declarations import SNAPSHOT_AT, SNAPSHOT_ID, Column, LogicalType, Table
+from .dialects import Dialect
+from .errors import WarehouseError
+
+__all__ = ["UTC_MICROSECONDS", "snapshot_rows"]
+
+# Both databases keep microseconds; nanoseconds from pandas are truncated, not rejected.
+UTC_MICROSECONDS = pa.timestamp("us", tz="UTC")
+_ARROW_TYPES = {
+    LogicalType.TEXT: pa.string(),
+    LogicalType.INTEGER: pa.int64(),
+    LogicalType.FLOAT: pa.float64(),
+    LogicalType.BOOLEAN: pa.bool_(),
+}
+# An unescaped NUL, or a JSON \u0000 escape not itself escaped by a backslash.
+_JSON_NUL = r"\x00|(^|[^\\])(\\\\)*\\u0000"
+
+
+def _json_text(value: Any) -> str | None:
+    # A str is taken as JSON already serialized (the fast path for large frames); anything else is dumped.
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _has_naive_timestamps(series: pd.Series) -> bool:
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return False
+    if pd.api.types.is_datetime64_dtype(series.dtype):
+        return True
+    return any(isinstance(value, datetime) and value.tzinfo is None for value in series.dropna())
+
+
+def _convert(column: Column, series: pd.Series) -> pa.Array:
+    if column.type is LogicalType.JSON:
+        return pa.array([_json_text(value) for value in series], type=pa.string())
+    if column.type is LogicalType.TIMESTAMP:
+        if _has_naive_timestamps(series):
+            raise ValueError("naive timestamps: localize them (UTC) before publishing")
+        return pa.array(series, from_pandas=True).cast(UTC_MICROSECONDS, safe=False)
+    return pa.array(series, type=_ARROW_TYPES[column.type], from_pandas=True)
+
+
+def _first_nul_row(column: Column, array: pa.Array) -> int | None:
+    if column.type is LogicalType.TEXT:
+        found = pc.match_substring(array, "\x00")
+    elif column.type is LogicalType.JSON:
+        found = pc.match_substring_regex(array, _JSON_NUL)
+    else:
+        return None
+    row = pc.index(found.fill_null(False), True).as_py()
+    return None if row < 0 else row
+
+
+def _column_array(table: Table, column: Column, series: pd.Series, dialect: Dialect) -> pa.Array:
+    where = f"{table.name}.{column.name}"
+    try:
+        array = _convert(column, series)
+    except (pa.ArrowException, TypeError, ValueError) as error:
+        raise WarehouseError(f"{where}: cannot store as {column.type.value}: {error}") from None
+    if not column.nullable and array.null_count:
+        kind = "key" if column.key else "non-nullable"
+        raise WarehouseError(f"{where}: {array.null_count} null value(s) in a {kind} column")
+    if not dialect.stores_nul and (row := _first_nul_row(column, array)) is not None:
+        raise WarehouseError(f"{where}: row {row} holds a NUL character, which {dialect.name} cannot store")
+    return array
+
+
+def _check_columns(table: Table, frame: pd.DataFrame) -> None:
+    declared = [column.name for column in table.frame_columns]
+    provided = [str(name) for name in frame.columns]
+    missing = [name for name in declared if name not in provided]
+    unexpected = [name for name in provided if name not in declared]
+    repeated = sorted({name for name in provided if provided.count(name) > 1})
+    if missing or unexpected or repeated:
+        stamped = {SNAPSHOT_ID.name, SNAPSHOT_AT.name} & set(unexpected)
+        hint = f" ({', '.join(sorted(stamped))} are stamped by publishing; drop them)" if stamped else ""
+        raise WarehouseError(
+            f"{table.name}: frame does not match the declaration: missing columns {missing}, "
+            f"unexpected columns {unexpected}, repeated columns {repeated}{hint}"
+        )
+
+
+def _check_unique_keys(table: Table, frame: pd.DataFrame) -> None:
+    own_keys = [key for key in table.keys if key != SNAPSHOT_ID.name]
+    if not own_keys:  # keyed by snapshot_id alone: one row per snapshot
+        return
+    repeated = frame.duplicated(subset=own_keys, keep=False)
+    if repeated.any():
+        example = frame.loc[repeated, own_keys].iloc[0].to_dict()
+        raise WarehouseError(
+            f"{table.name}: {int(repeated.sum())} rows share a key ({', '.join(own_keys)}), e.g. {example}"
+        )
+
+
+def snapshot_rows(
+    table: Table, frame: pd.DataFrame, snapshot_id: str, snapshot_at: datetime, dialect: Dialect
+) -> pa.Table:
+    """``frame`` checked against ``table`` and converted, with ``snapshot_id``/``snapshot_at`` stamped first.
+
+    Raises ``WarehouseError`` naming the table and column for missing or unexpected columns, values of the
+    wrong type, nulls in key or non-nullable columns, repeated keys, and NUL characters ``dialect`` rejects.
+    """
+    _check_columns(table, frame)
+    arrays = [_column_array(table, column, frame[column.name], dialect) for column in table.frame_columns]
+    _check_unique_keys(table, frame)
+    stamps = [
+        pa.repeat(pa.scalar(snapshot_id, pa.string()), len(frame)),
+        pa.repeat(pa.scalar(snapshot_at, UTC_MICROSECONDS), len(frame)),
+    ]
+    return pa.Table.from_arrays([*stamps, *arrays], names=[column.name for column in table.columns])

@@ -1,0 +1,145 @@
+"""Any database SQLAlchemy 2.1 Core reaches; PostgreSQL (psycopg 3) loads with COPY, tested for real.
+
+Connections are not pooled: each unit of work opens one and closes it, as with DuckDB, so nothing lingers in
+forked orchestrator processes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import sqlalchemy as sa
+from psycopg.types.string import TextLoader
+from sqlalchemy.pool import NullPool
+
+from .declarations import Table
+from .dialects import Namespace, sqlalchemy_dialect
+from .errors import WarehouseError, WarehouseLocked
+from .sessions import Params
+
+__all__ = ["SQLAlchemyBackend", "SQLAlchemySession", "copy_rows", "insert_rows"]
+
+# Rows per CSV chunk handed to COPY: bounded memory whatever the frame's size.
+_COPY_BATCH_ROWS = 65_536
+# Quoting "needed" quotes empty strings (COPY reads them as '' while an unquoted empty field is NULL) and
+# a lone "\." (COPY's end-of-data marker).
+_CSV_OPTIONS = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def copy_rows(connection: sa.Connection, table: Table, rows: pa.Table, namespace: Namespace) -> None:
+    """COPY ``rows`` into ``table`` as CSV that pyarrow writes in bulk (PostgreSQL with psycopg 3)."""
+    driver_connection = connection.connection.driver_connection
+    if not isinstance(driver_connection, psycopg.Connection):
+        raise WarehouseError(f"COPY needs a psycopg 3 connection, got {type(driver_connection).__name__}")
+    target = namespace.qualify(table.name)
+    columns = ", ".join(namespace.dialect.quote(name) for name in rows.column_names)
+    with (
+        driver_connection.cursor() as cursor,
+        cursor.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT csv)") as copy,
+    ):
+        for batch in rows.to_batches(max_chunksize=_COPY_BATCH_ROWS):
+            buffer = io.BytesIO()
+            pa_csv.write_csv(batch, buffer, _CSV_OPTIONS)
+            copy.write(buffer.getbuffer())
+
+
+def insert_rows(connection: sa.Connection, table: Table, rows: pa.Table, namespace: Namespace) -> None:
+    """Multi-row INSERTs (SQLAlchemy's insertmanyvalues batches), for databases without COPY."""
+    target = sa.table(table.name, *(sa.column(name) for name in rows.column_names), schema=namespace.schema)
+    if rows.num_rows:
+        connection.execute(sa.insert(target), rows.to_pylist())
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    try:
+        yield
+    except (sa.exc.SQLAlchemyError, psycopg.Error) as error:
+        original = getattr(error, "orig", error)
+        if getattr(original, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            raise WarehouseLocked(f"{what}: lock_timeout reached waiting for another transaction") from error
+        raise WarehouseError(f"{what}: {error}") from error
+
+
+class SQLAlchemySession:
+    """One connection; statements use SQLAlchemy ``text()`` with ``:name`` parameters."""
+
+    def __init__(self, connection: sa.Connection, namespace: Namespace, use_copy: bool) -> None:
+        self._connection = connection
+        self._use_copy = use_copy
+        self.namespace = namespace
+
+    def execute(self, sql: str, params: Params | None = None) -> None:
+        """Run a statement that returns nothing."""
+        with _translated(self.namespace.dialect.name):
+            self._connection.execute(sa.text(sql), dict(params or {}))
+
+    def rows(self, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+        """Run a query and return its rows."""
+        with _translated(self.namespace.dialect.name):
+            return [tuple(row) for row in self._connection.execute(sa.text(sql), dict(params or {}))]
+
+    def frame(self, sql: str, params: Params | None = None) -> pd.DataFrame:
+        """Run a query and return its result as a DataFrame."""
+        with _translated(self.namespace.dialect.name):
+            result = self._connection.execute(sa.text(sql), dict(params or {}))
+            return pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))
+
+    def insert(self, table: Table, rows: pa.Table) -> None:
+        """COPY on PostgreSQL, batched multi-row INSERTs elsewhere."""
+        with _translated(table.name):
+            if self._use_copy:
+                copy_rows(self._connection, table, rows, self.namespace)
+            else:
+                insert_rows(self._connection, table, rows, self.namespace)
+
+
+def _load_json_as_text(dbapi_connection: Any, _record: Any) -> None:
+    # JSON columns come back as JSON text, as they do from DuckDB, so callers handle one shape.
+    for type_name in ("json", "jsonb"):
+        dbapi_connection.adapters.register_loader(type_name, TextLoader)
+
+
+class SQLAlchemyBackend:
+    """A database behind a SQLAlchemy URL."""
+
+    def __init__(self, url: sa.URL, lock_timeout: float) -> None:
+        if url.drivername == "postgresql":
+            # SQLAlchemy's default PostgreSQL driver is psycopg2; this project ships psycopg 3.
+            url = url.set(drivername="postgresql+psycopg")
+        self.url = url
+        self.lock_timeout = lock_timeout
+        self._is_psycopg = url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg"
+        connect_args = {"options": "-c TimeZone=UTC"} if self._is_psycopg else {}
+        self._engine = sa.create_engine(
+            url, poolclass=NullPool, hide_parameters=True, connect_args=connect_args
+        )
+        if self._is_psycopg:
+            sa.event.listen(self._engine, "connect", _load_json_as_text)
+        self.dialect = sqlalchemy_dialect(self._engine.dialect)
+
+    def describe(self) -> str:
+        """The URL without its password."""
+        return self.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def session(self, schema: str, *, write: bool) -> Iterator[SQLAlchemySession]:
+        """A fresh connection; with ``write``, one transaction, giving up on locks after lock_timeout."""
+        with _translated(self.describe()), self._engine.connect() as connection:
+            session = SQLAlchemySession(connection, Namespace(self.dialect, schema), self._is_psycopg)
+            if not write:
+                yield session
+                return
+            with connection.begin():
+                if self._is_psycopg:
+                    timeout = f"{int(self.lock_timeout * 1000)}ms"
+                    connection.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": timeout})
+                yield session

@@ -1,0 +1,174 @@
+"""The warehouse: create the schema, publish snapshots atomically, and answer the reads the pipeline needs."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+
+from .ddl import add_column_sql, schema_statements
+from .declarations import Table
+from .duckdb_backend import DuckDBBackend
+from .errors import WarehouseError
+from .frames import snapshot_rows
+from .sessions import Backend, Params, Session
+from .snapshot import FAILED, SUCCEEDED, Snapshot, SnapshotRecord
+from .sqlalchemy_backend import SQLAlchemyBackend
+from .tables import DATA_TABLES, SNAPSHOTS, TABLES, table_named
+from .views import newest_succeeded_sql, view_statements
+
+__all__ = ["DEFAULT_LOCK_TIMEOUT", "DEFAULT_URL", "Warehouse"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = "duckdb:///data/capital_pipeline.duckdb"
+# Long enough to wait out another run's publish (seconds), short enough to fail a stuck run visibly.
+DEFAULT_LOCK_TIMEOUT = 120.0
+
+
+def _open_backend(url: str | os.PathLike[str], lock_timeout: float) -> Backend:
+    if isinstance(url, os.PathLike) or "://" not in url:
+        return DuckDBBackend(Path(url), lock_timeout)
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        raise WarehouseError("cannot parse the warehouse URL (not shown: it may hold a password)") from None
+    if parsed.get_backend_name() != "duckdb":
+        return SQLAlchemyBackend(parsed, lock_timeout)
+    if not parsed.database or parsed.database == ":memory:":
+        raise WarehouseError("DuckDB needs a file (duckdb:///path/x.duckdb): every connection is short-lived")
+    return DuckDBBackend(Path(parsed.database), lock_timeout)
+
+
+def _replace_snapshot_rows(session: Session, table: Table, snapshot_id: str, rows: pa.Table) -> None:
+    target = session.namespace.qualify(table.name)
+    session.execute(f"DELETE FROM {target} WHERE snapshot_id = :snapshot_id", {"snapshot_id": snapshot_id})
+    session.insert(table, rows)
+
+
+class Warehouse:
+    """Snapshots of a Capital.com login's reference data in DuckDB (native) or any SQLAlchemy database.
+
+    ``url`` is ``duckdb:///path/file.duckdb``, a bare file path (DuckDB), or any SQLAlchemy URL. Nothing
+    connects until a method needs to; every method opens a short-lived connection and closes it.
+    """
+
+    def __init__(
+        self,
+        url: str | os.PathLike[str] = DEFAULT_URL,
+        *,
+        schema: str = "capital",
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> None:
+        self.schema = schema
+        self._backend = _open_backend(url, lock_timeout)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str | os.PathLike[str],
+        *,
+        schema: str = "capital",
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> Warehouse:
+        """The warehouse at ``url`` (see the class docstring for the forms a URL takes)."""
+        return cls(url, schema=schema, lock_timeout=lock_timeout)
+
+    def __repr__(self) -> str:
+        return f"Warehouse({self._backend.describe()!r}, schema={self.schema!r})"
+
+    def ensure_schema(self) -> None:
+        """Create the schema, tables (adding newly declared columns) and views; safe to run any time."""
+        with self._backend.session(self.schema, write=True) as session:
+            namespace = session.namespace
+            if namespace.dialect.ddl_lock_sql:
+                session.execute(namespace.dialect.ddl_lock_sql, {"schema": self.schema})
+            for statement in schema_statements(TABLES, namespace):
+                session.execute(statement)
+            existing = set(
+                session.rows(
+                    "SELECT table_name, column_name FROM information_schema.columns "
+                    "WHERE table_catalog = current_database() AND table_schema = :schema",
+                    {"schema": self.schema},
+                )
+            )
+            for table in TABLES:
+                for column in table.columns:
+                    if (table.name, column.name) not in existing:
+                        session.execute(add_column_sql(table, column, namespace))
+            for statement in view_statements(namespace):
+                session.execute(statement)
+
+    def publish_snapshot(self, snapshot: Snapshot, frames: Mapping[str, pd.DataFrame]) -> dict[str, int]:
+        """Write every table of ``snapshot`` and its ``snapshots`` row in one transaction; return row counts.
+
+        ``frames`` maps each data table's name to its rows (without ``snapshot_id``/``snapshot_at``, which
+        are stamped here). Frames are checked first, so a bad frame writes nothing; re-publishing a snapshot
+        replaces its rows; any failure rolls the whole snapshot back and leaves earlier snapshots intact.
+        """
+        declared = {table.name for table in DATA_TABLES}
+        if set(frames) != declared:
+            raise WarehouseError(
+                f"publish needs one frame per table: missing {sorted(declared - set(frames))}, "
+                f"unknown {sorted(set(frames) - declared)}"
+            )
+        dialect = self._backend.dialect
+        stamp = (snapshot.snapshot_id, snapshot.snapshot_at, dialect)
+        rows = {table: snapshot_rows(table, frames[table.name], *stamp) for table in DATA_TABLES}
+        counts = {table.name: table_rows.num_rows for table, table_rows in rows.items()}
+        rows[SNAPSHOTS] = snapshot_rows(SNAPSHOTS, snapshot.row(SUCCEEDED, counts, None), *stamp)
+        with self._backend.session(self.schema, write=True) as session:
+            for table, table_rows in rows.items():
+                _replace_snapshot_rows(session, table, snapshot.snapshot_id, table_rows)
+        log.info("published snapshot %s to %s: %s", snapshot.snapshot_id, self._backend.describe(), counts)
+        return counts
+
+    def record_failed_snapshot(self, snapshot: Snapshot, error: str) -> None:
+        """Record that ``snapshot`` failed with ``error`` (a ``snapshots`` row only; no table rows)."""
+        stamp = (snapshot.snapshot_id, snapshot.snapshot_at, self._backend.dialect)
+        rows = snapshot_rows(SNAPSHOTS, snapshot.row(FAILED, None, error), *stamp)
+        with self._backend.session(self.schema, write=True) as session:
+            _replace_snapshot_rows(session, SNAPSHOTS, snapshot.snapshot_id, rows)
+        log.info("recorded failed snapshot %s in %s", snapshot.snapshot_id, self._backend.describe())
+
+    def previous_counts(self, table: str, before_snapshot_id: str | None = None) -> int | None:
+        """Rows of ``table`` in the newest succeeded snapshot other than ``before_snapshot_id``, or None."""
+        declared = table_named(table)
+        with self._backend.session(self.schema, write=False) as session:
+            ns = session.namespace
+            previous = newest_succeeded_sql(ns, other_than=before_snapshot_id is not None)
+            found = session.rows(
+                f"SELECT COUNT(t.snapshot_id) FROM ({previous}) p "
+                f"LEFT JOIN {ns.qualify(declared.name)} t ON t.snapshot_id = p.snapshot_id "
+                "GROUP BY p.snapshot_id",
+                {"other_than": before_snapshot_id} if before_snapshot_id is not None else None,
+            )
+        return int(found[0][0]) if found else None
+
+    def latest_snapshot(self) -> SnapshotRecord | None:
+        """The newest snapshot with status succeeded, or None before the first one."""
+        names = [column.name for column in SNAPSHOTS.columns]
+        with self._backend.session(self.schema, write=False) as session:
+            ns = session.namespace
+            found = session.rows(f"SELECT {', '.join(names)} FROM {ns.qualify('latest_snapshots')}")
+        return SnapshotRecord.from_row(dict(zip(names, found[0], strict=True))) if found else None
+
+    def table_counts(self, snapshot_id: str) -> dict[str, int]:
+        """Rows per data table for ``snapshot_id`` (zeros for a snapshot that wrote nothing)."""
+        with self._backend.session(self.schema, write=False) as session:
+            ns = session.namespace
+            counts = " UNION ALL ".join(
+                f"SELECT '{t.name}', COUNT(*) FROM {ns.qualify(t.name)} WHERE snapshot_id = :snapshot_id"
+                for t in DATA_TABLES
+            )
+            return {name: int(count) for name, count in session.rows(counts, {"snapshot_id": snapshot_id})}
+
+    def query(self, sql: str, params: Params | None = None) -> pd.DataFrame:
+        """Run ``sql`` (``:name`` parameters) on a short-lived read-only connection; JSON returns as text."""
+        with self._backend.session(self.schema, write=False) as session:
+            return session.frame(sql, params)
