@@ -1,0 +1,178 @@
+"""The session seen by requests: an ``httpx.Auth`` flow over a ``SessionManager``.
+
+The flow injects ``CST``/``X-SECURITY-TOKEN``, adopts tokens from any response that carries them (REFERENCE.md
+section 2), and on a 401 ``error.invalid.session.token`` (or ``error.security.token-invalid``, section 3) logs
+in once and replays the request. Logins are serialized under one asyncio lock: concurrent requests that all
+hit an expired session wait for the first one's login instead of logging in themselves."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Generator
+from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
+from typing import Protocol
+
+import httpx
+
+from capital_pipeline.capital.errors import SESSION_EXPIRED_CODES, error_code_of
+from capital_pipeline.capital.login import Logins, session_headers
+from capital_pipeline.capital.pacing import Clock
+from capital_pipeline.capital.session import SessionLifetime, TokenBundle
+
+__all__ = ["ANONYMOUS", "SessionAuth", "SessionManager", "SessionStore", "StoredSession"]
+
+# A request extension: send without tokens (GET /time needs none, REFERENCE.md section 2).
+ANONYMOUS = "capital_pipeline.anonymous"
+# Another process's idea of "last used" only needs to be roughly current: write it at most this often.
+_STORE_TOUCH_SECONDS = 60.0
+
+
+class StoredSession(Protocol):
+    def read(self) -> TokenBundle | None: ...
+
+    def write(self, bundle: TokenBundle) -> None: ...
+
+
+class SessionStore(Protocol):
+    """Where several processes share one session (``shared_session.SharedSessionStore``)."""
+
+    def locked(self) -> AbstractAsyncContextManager[StoredSession]: ...
+
+
+class SessionManager:
+    """Holds the current token bundle and replaces it, at most one login at a time."""
+
+    def __init__(
+        self,
+        logins: Logins,
+        lifetime: SessionLifetime,
+        clock: Clock,
+        *,
+        bundle: TokenBundle | None = None,
+        store: SessionStore | None = None,
+    ) -> None:
+        self._logins, self._lifetime, self._clock, self._store = logins, lifetime, clock, store
+        self._bundle = bundle
+        self._lock = asyncio.Lock()
+        self._published_at = clock.now()
+        # The account a caller switched to: a fresh login lands on the default one and must switch back.
+        self.desired_account_id: str | None = None
+
+    @property
+    def bundle(self) -> TokenBundle | None:
+        return self._bundle
+
+    def forget(self) -> None:
+        """Drop the session (after logout): the next request logs in afresh."""
+        self._bundle, self.desired_account_id = None, None
+
+    def switched_to(self, account_id: str) -> None:
+        """Record a successful account switch, so a later re-login switches back to it."""
+        self.desired_account_id = account_id
+        if self._bundle is not None:
+            self._bundle = replace(self._bundle, account_id=account_id)
+
+    async def resumable(self) -> TokenBundle | None:
+        """The session this process would use, without logging in: its own, else the shared one."""
+        if self._bundle is not None or self._store is None:
+            return self._bundle
+        async with self._store.locked() as stored:
+            return stored.read()
+
+    async def current(self) -> TokenBundle:
+        """A bundle fresh enough for one more request, logging in first if needed; marks it used now."""
+        bundle = self._bundle
+        if bundle is None or not self._lifetime.is_fresh(bundle, self._clock.now()):
+            bundle = await self.refresh(stale=bundle)
+        now = self._clock.now()
+        self._bundle = bundle.used_at(now)
+        if self._store is not None and now - self._published_at >= _STORE_TOUCH_SECONDS:
+            await self._publish(self._bundle, replacing=bundle)
+        return self._bundle
+
+    async def refresh(self, *, stale: TokenBundle | None) -> TokenBundle:
+        """Replace ``stale`` (None: no session yet) unless someone already did; log in only if nobody has."""
+        async with self._lock:
+            current = self._bundle
+            if self._usable(current, stale):
+                assert current is not None
+                return current
+            if self._store is None:
+                self._bundle = await self._log_in()
+                return self._bundle
+            async with self._store.locked() as stored:
+                shared = stored.read()
+                if self._usable(shared, stale):
+                    assert shared is not None
+                    self._bundle = shared
+                else:
+                    self._bundle = await self._log_in()
+                    stored.write(self._bundle)
+                    self._published_at = self._clock.now()
+            return self._bundle
+
+    def _usable(self, candidate: TokenBundle | None, stale: TokenBundle | None) -> bool:
+        return (
+            candidate is not None
+            and not candidate.same_tokens(stale)
+            and self._lifetime.is_fresh(candidate, self._clock.now())
+        )
+
+    async def _log_in(self) -> TokenBundle:
+        bundle = (await self._logins.log_in()).bundle
+        if self.desired_account_id is not None and bundle.account_id != self.desired_account_id:
+            bundle = await self._logins.switch(bundle, self.desired_account_id)
+        return bundle
+
+    async def adopt(self, response: httpx.Response, sent_with: TokenBundle) -> None:
+        """Take the tokens a response carries, unless it answers a request sent with an older session."""
+        cst, security_token = response.headers.get("CST"), response.headers.get("X-SECURITY-TOKEN")
+        current = self._bundle
+        if not (cst or security_token) or current is None or not current.same_tokens(sent_with):
+            return
+        updated = current.with_tokens(cst, security_token)
+        if not updated.same_tokens(current):
+            self._bundle = updated
+            if self._store is not None:
+                await self._publish(updated, replacing=current)
+
+    async def _publish(self, bundle: TokenBundle, *, replacing: TokenBundle) -> None:
+        assert self._store is not None
+        async with self._store.locked() as stored:
+            shared = stored.read()
+            # Only overwrite the session we replaced: a newer one written by another process wins.
+            if shared is None or shared.same_tokens(replacing) or shared.same_tokens(bundle):
+                stored.write(bundle)
+        self._published_at = self._clock.now()
+
+
+def _session_refused(response: httpx.Response) -> bool:
+    return response.status_code == 401 and error_code_of(response) in SESSION_EXPIRED_CODES
+
+
+class SessionAuth(httpx.Auth):
+    """Injects the session's tokens, adopts new ones, and re-logs in once on an expired session."""
+
+    def __init__(self, manager: SessionManager) -> None:
+        self._manager = manager
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        raise RuntimeError("the Capital.com client is async only")
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if request.extensions.get(ANONYMOUS):
+            yield request
+            return
+        bundle = await self._manager.current()
+        request.headers.update(session_headers(bundle))
+        response = yield request
+        await response.aread()
+        await self._manager.adopt(response, bundle)
+        if not _session_refused(response):
+            return
+        bundle = await self._manager.refresh(stale=bundle)
+        request.headers.update(session_headers(bundle))
+        response = yield request
+        await response.aread()
+        await self._manager.adopt(response, bundle)

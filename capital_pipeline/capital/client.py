@@ -1,0 +1,318 @@
+"""``CapitalClient``: the read side of the Capital.com REST API, paced, retried and re-logged-in as needed.
+
+Async on ``httpx.AsyncClient`` because one event loop holds as many requests in flight as the pace allows (at
+10 requests per second and 150-400 ms latency that is 2 to 5) with one lock for re-login and one limiter, and
+no thread-safety questions. Synchronous callers (the Dagster layer) wrap a whole job in ``asyncio.run(...)``.
+
+Every request crosses ``GuardedTransport`` (allow-list, pacing, accounting); every GET is retried on transient
+failures; the session is handled by ``SessionAuth``. Nothing here opens, edits or closes anything."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from capital_pipeline.capital import history
+from capital_pipeline.capital.auth import ANONYMOUS, SessionAuth, SessionManager, SessionStore
+from capital_pipeline.capital.config import API_PREFIX, ClientSettings, Credentials
+from capital_pipeline.capital.errors import MalformedResponse, error_from_response
+from capital_pipeline.capital.login import Logins, check_switched
+from capital_pipeline.capital.markets import MarketDetailsBatch, fetch_market_details
+from capital_pipeline.capital.navigation import NavigationCrawl, walk_navigation
+from capital_pipeline.capital.pacing import SYSTEM_CLOCK, Clock, Pacer
+from capital_pipeline.capital.parsing import ApiRecord, ParseContext, parse_record, parse_records
+from capital_pipeline.capital.progress import ProgressCallback, no_progress
+from capital_pipeline.capital.records import (
+    Account,
+    MarketDetails,
+    MarketSummary,
+    NavigationNode,
+    NavigationPage,
+    Preferences,
+    ServerTime,
+    SessionDetails,
+    Watchlist,
+)
+from capital_pipeline.capital.retries import SINGLE_ATTEMPT, RetryPolicy, send_with_retries
+from capital_pipeline.capital.session import SessionLifetime, TokenBundle
+from capital_pipeline.capital.trading_records import (
+    Activity,
+    ClientSentiment,
+    OpenPosition,
+    OpenWorkingOrder,
+    PriceBar,
+    Transaction,
+)
+from capital_pipeline.capital.transport import GuardedTransport, RequestStats
+
+__all__ = ["CapitalClient"]
+
+R = TypeVar("R", bound=ApiRecord)
+# GET /marketnavigation/{nodeId}: default and maximum 500 markets (REFERENCE.md sections 6 and 11).
+NAVIGATION_LIMIT = 500
+# GET /markets?epics=: at most 50 epics per call (REFERENCE.md section 4).
+EPICS_PER_CALL = 50
+
+
+def _segment(value: str) -> str:
+    # One path segment, whatever the value holds: "/" in an id must not change the route.
+    return quote(value, safe="")
+
+
+class CapitalClient:
+    """A read-only Capital.com session. Use ``async with CapitalClient(credentials, settings) as client``.
+
+    ``session`` resumes an exported ``TokenBundle``; ``session_store`` shares one session between processes;
+    ``transport`` replaces the network (tests pass ``httpx.MockTransport``); ``clock`` replaces time.
+    """
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        settings: ClientSettings | None = None,
+        *,
+        session: TokenBundle | None = None,
+        session_store: SessionStore | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings = settings or ClientSettings()
+        self.stats = RequestStats()
+        pacer = Pacer.build(
+            requests_per_second=settings.requests_per_second,
+            logins_per_second=settings.logins_per_second,
+            margin=settings.rate_margin,
+            directory=settings.pacing_directory,
+            key_fingerprint=credentials.api_key_fingerprint,
+            clock=clock,
+        )
+        guarded = GuardedTransport(
+            transport or httpx.AsyncHTTPTransport(), base_url=settings.base_url, pacer=pacer, stats=self.stats
+        )
+        self._http = httpx.AsyncClient(
+            base_url=settings.base_url + API_PREFIX, transport=guarded, timeout=settings.timeout
+        )
+        self._clock = clock
+        self._policy = RetryPolicy(
+            settings.max_attempts,
+            settings.backoff_base,
+            settings.backoff_cap,
+            settings.max_retry_after,
+            rng=rng or random.Random(),
+        )
+        self._logins = Logins(
+            build=self._http.build_request,
+            send=lambda request: self._http.send(request, auth=None),
+            credentials=credentials,
+            encrypted=settings.encrypted_login,
+            policy=self._policy,
+            clock=clock,
+        )
+        lifetime = SessionLifetime(
+            settings.session_idle_limit, settings.session_hard_cap, settings.session_refresh_margin
+        )
+        self._session = SessionManager(self._logins, lifetime, clock, bundle=session, store=session_store)
+        self._http.auth = SessionAuth(self._session)
+
+    async def __aenter__(self) -> CapitalClient:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections. The session stays alive (export it, or ``logout`` first)."""
+        await self._http.aclose()
+
+    # --- plumbing shared by every endpoint -------------------------------------------------------------
+
+    def parse_context(self) -> ParseContext:
+        """How this session's records are parsed: its ``timezoneOffset`` turns local times into UTC."""
+        bundle = self._session.bundle
+        return ParseContext(bundle.timezone_offset if bundle else None)
+
+    async def get_json(
+        self, path: str, params: dict[str, Any] | None = None, *, anonymous: bool = False
+    ) -> Any:
+        """One GET, retried on transient failures: the decoded JSON body, or a ``CapitalError``."""
+        extensions = {ANONYMOUS: True} if anonymous else None
+        request = self._http.build_request("GET", path, params=params, extensions=extensions)
+
+        def count_retry() -> None:
+            self.stats.retries += 1
+
+        response, attempts = await send_with_retries(
+            lambda: self._http.send(request),
+            path=request.url.path,
+            policy=self._policy,
+            sleep=self._clock.sleep,
+            on_retry=count_retry,
+        )
+        if not response.is_success:
+            raise error_from_response(response, attempts=attempts)
+        try:
+            return json.loads(response.content)
+        except ValueError as error:
+            raise MalformedResponse(
+                "the body is not JSON", status=response.status_code, path=request.url.path
+            ) from error
+
+    async def _records(
+        self, record_type: type[R], path: str, key: str, params: dict[str, Any] | None = None
+    ) -> list[R]:
+        body = await self.get_json(path, params)
+        if not isinstance(body, dict):
+            raise MalformedResponse(f"expected an object holding {key!r}", path=path)
+        return parse_records(record_type, body.get(key, []), self.parse_context())
+
+    async def _record(self, record_type: type[R], path: str, params: dict[str, Any] | None = None) -> R:
+        return parse_record(record_type, await self.get_json(path, params), self.parse_context())
+
+    # --- session -----------------------------------------------------------------------------------------
+
+    async def server_time(self) -> datetime:
+        """``GET /time`` (needs no session)."""
+        body = await self.get_json("/time", anonymous=True)
+        return parse_record(ServerTime, body).server_time
+
+    async def login(self) -> None:
+        """Make sure a session exists now (requests log in by themselves when needed)."""
+        await self._session.current()
+
+    async def ping(self) -> None:
+        """``GET /ping``: keeps the session alive."""
+        await self.get_json("/ping")
+
+    async def session_details(self) -> SessionDetails:
+        """``GET /session``."""
+        return await self._record(SessionDetails, "/session")
+
+    async def switch_account(self, account_id: str) -> None:
+        """``PUT /session``: make ``account_id`` active (already active is success); kept across re-logins."""
+        request = self._http.build_request("PUT", "/session", json={"accountId": account_id})
+        response, _ = await send_with_retries(
+            lambda: self._http.send(request),
+            path=request.url.path,
+            policy=SINGLE_ATTEMPT,
+            sleep=self._clock.sleep,
+        )
+        check_switched(response)
+        self._session.switched_to(account_id)
+
+    async def logout(self) -> None:
+        """``DELETE /session`` for the current (or shared) session, if there is one; then forget it."""
+        bundle = await self._session.resumable()
+        if bundle is not None:
+            await self._logins.log_out(bundle)
+        self._session.forget()
+
+    def export_session(self) -> TokenBundle | None:
+        """The current token bundle, to resume elsewhere with ``CapitalClient(..., session=bundle)``."""
+        return self._session.bundle
+
+    # --- reference data ------------------------------------------------------------------------------------
+
+    async def accounts(self) -> list[Account]:
+        """``GET /accounts``."""
+        return await self._records(Account, "/accounts", "accounts")
+
+    async def preferences(self) -> Preferences:
+        """``GET /accounts/preferences`` of the active account."""
+        return await self._record(Preferences, "/accounts/preferences")
+
+    async def navigation_top(self) -> list[NavigationNode]:
+        """``GET /marketnavigation``: the top-level nodes."""
+        return await self._records(NavigationNode, "/marketnavigation", "nodes")
+
+    async def navigation_node(self, node_id: str, limit: int = NAVIGATION_LIMIT) -> NavigationPage:
+        """``GET /marketnavigation/{nodeId}?limit=``: child nodes and/or at most ``limit`` markets."""
+        return await self._record(NavigationPage, f"/marketnavigation/{_segment(node_id)}", {"limit": limit})
+
+    async def crawl_navigation(
+        self, limit: int = NAVIGATION_LIMIT, on_progress: ProgressCallback = no_progress
+    ) -> NavigationCrawl:
+        """The whole navigation tree: every node once, memberships, truncated and failed nodes."""
+        return await walk_navigation(self, limit=limit, on_progress=on_progress)
+
+    async def all_markets(self) -> list[MarketSummary]:
+        """``GET /markets`` without parameters: every market summary in one response."""
+        return await self._records(MarketSummary, "/markets", "markets")
+
+    async def search_markets(self, term: str) -> list[MarketSummary]:
+        """``GET /markets?searchTerm=``."""
+        return await self._records(MarketSummary, "/markets", "markets", {"searchTerm": term})
+
+    async def markets_batch(self, epics: Sequence[str]) -> list[MarketDetails]:
+        """``GET /markets?epics=`` for at most 50 epics; unknown epics are simply absent from the answer."""
+        if not 0 < len(epics) <= EPICS_PER_CALL:
+            raise ValueError(f"between 1 and {EPICS_PER_CALL} epics per call, got {len(epics)}")
+        return await self._records(MarketDetails, "/markets", "marketDetails", {"epics": ",".join(epics)})
+
+    async def market_details(
+        self, epics: Iterable[str], on_progress: ProgressCallback = no_progress
+    ) -> MarketDetailsBatch:
+        """Any number of epics, in concurrent batches of 50; reports the epics the API did not return."""
+        return await fetch_market_details(self, epics, batch_size=EPICS_PER_CALL, on_progress=on_progress)
+
+    async def market(self, epic: str) -> MarketDetails:
+        """``GET /markets/{epic}``."""
+        return await self._record(MarketDetails, f"/markets/{_segment(epic)}")
+
+    async def watchlists(self) -> list[Watchlist]:
+        """``GET /watchlists``."""
+        return await self._records(Watchlist, "/watchlists", "watchlists")
+
+    async def watchlist_markets(self, watchlist_id: str) -> list[MarketSummary]:
+        """``GET /watchlists/{watchlistId}``: the watchlist's markets in its order."""
+        return await self._records(MarketSummary, f"/watchlists/{_segment(watchlist_id)}", "markets")
+
+    # --- trading side, read only ----------------------------------------------------------------------------
+
+    async def prices(
+        self,
+        epic: str,
+        resolution: str = "MINUTE",
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[PriceBar]:
+        """``GET /prices/{epic}``; with ``start`` and ``end``, every bar between them, paging by 1000."""
+        return await history.price_bars(self, f"/prices/{_segment(epic)}", resolution, start, end)
+
+    async def client_sentiment(self, market_ids: Sequence[str]) -> list[ClientSentiment]:
+        """``GET /clientsentiment?marketIds=``."""
+        params = {"marketIds": ",".join(market_ids)}
+        return await self._records(ClientSentiment, "/clientsentiment", "clientSentiments", params)
+
+    async def positions(self) -> list[OpenPosition]:
+        """``GET /positions``."""
+        return await self._records(OpenPosition, "/positions", "positions")
+
+    async def working_orders(self) -> list[OpenWorkingOrder]:
+        """``GET /workingorders``."""
+        return await self._records(OpenWorkingOrder, "/workingorders", "workingOrders")
+
+    async def activity(self, start: datetime, end: datetime, *, detailed: bool = False) -> list[Activity]:
+        """``GET /history/activity`` from ``start`` to ``end``, one day per request (the API's maximum)."""
+        params = {"detailed": "true"} if detailed else {}
+        return await history.in_day_windows(
+            self, Activity, "/history/activity", "activities", start, end, params
+        )
+
+    async def transactions(
+        self, start: datetime, end: datetime, *, transaction_type: str | None = None
+    ) -> list[Transaction]:
+        """``GET /history/transactions`` between ``start`` and ``end``, one day per request."""
+        params = {"type": transaction_type} if transaction_type else {}
+        return await history.in_day_windows(
+            self, Transaction, "/history/transactions", "transactions", start, end, params
+        )

@@ -1,0 +1,134 @@
+"""The whole market universe in one call: a concurrent walk of the navigation tree.
+
+``GET /marketnavigation`` lists the top nodes; ``GET /marketnavigation/{nodeId}`` lists a branch's children or
+a leaf's markets (at most ``limit``, REFERENCE.md section 6). Each node is fetched exactly once, as soon as it
+is discovered, so the walk keeps the pace's budget busy instead of waiting level by level. Parents, depths and
+paths are then assigned breadth-first from the top in the API's order, so the result does not depend on which
+answer happened to arrive first."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from capital_pipeline.capital.concurrency import task_group
+from capital_pipeline.capital.errors import LOCAL_ERRORS, RequestFailure
+from capital_pipeline.capital.progress import ProgressCallback
+from capital_pipeline.capital.records import MarketSummary, NavigationNode, NavigationPage
+
+if TYPE_CHECKING:
+    from capital_pipeline.capital.client import CapitalClient
+
+__all__ = ["CrawledNode", "NavigationCrawl", "NodeMembership", "walk_navigation"]
+
+
+@dataclass(frozen=True)
+class CrawledNode:
+    """A node of the tree; ``depth`` is 1 at the top, ``path`` the names from the top down to this node."""
+
+    node_id: str
+    name: str | None
+    parent_id: str | None
+    depth: int
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NodeMembership:
+    """``epic`` listed by leaf ``node_id`` at ``position`` (0-based, the API's order)."""
+
+    node_id: str
+    epic: str
+    position: int
+    market: MarketSummary
+
+
+@dataclass(frozen=True)
+class NavigationCrawl:
+    """Everything the walk found, including what it could not read."""
+
+    nodes: list[CrawledNode]
+    memberships: list[NodeMembership]
+    # Nodes that returned exactly ``limit`` markets: they may hold more than the API showed.
+    truncated_node_ids: list[str]
+    failures: list[RequestFailure]
+    limit: int
+
+    @property
+    def markets(self) -> dict[str, MarketSummary]:
+        """Each distinct epic's market summary (first seen), in walk order."""
+        markets: dict[str, MarketSummary] = {}
+        for membership in self.memberships:
+            markets.setdefault(membership.epic, membership.market)
+        return markets
+
+
+class _Walk:
+    def __init__(self, client: CapitalClient, limit: int, on_progress: ProgressCallback) -> None:
+        self.client, self.limit, self.on_progress = client, limit, on_progress
+        self.names: dict[str, str | None] = {}
+        self.pages: dict[str, NavigationPage] = {}
+        self.failures: list[RequestFailure] = []
+
+    def discover(self, node: NavigationNode, group: asyncio.TaskGroup) -> None:
+        if node.node_id in self.names:
+            return
+        self.names[node.node_id] = node.name
+        group.create_task(self.visit(node.node_id, group))
+
+    async def visit(self, node_id: str, group: asyncio.TaskGroup) -> None:
+        try:
+            page = await self.client.navigation_node(node_id, self.limit)
+        except LOCAL_ERRORS as error:
+            self.failures.append(RequestFailure.of(node_id, error))
+        else:
+            self.pages[node_id] = page
+            for child in page.nodes or []:
+                self.discover(child, group)
+        self.on_progress("navigation", len(self.pages) + len(self.failures), len(self.names))
+
+    def assemble(self, top: list[NavigationNode]) -> NavigationCrawl:
+        nodes: list[CrawledNode] = []
+        placed: set[str] = set()
+        queue: deque[tuple[str, str | None, int, tuple[str, ...]]] = deque(
+            (node.node_id, None, 1, ()) for node in top
+        )
+        while queue:
+            node_id, parent_id, depth, parent_path = queue.popleft()
+            if node_id in placed:
+                continue
+            placed.add(node_id)
+            name = self.names[node_id]
+            path = (*parent_path, name or node_id)
+            nodes.append(CrawledNode(node_id, name, parent_id, depth, path))
+            queue.extend((child.node_id, node_id, depth + 1, path) for child in self._children(node_id))
+        memberships = [
+            NodeMembership(node.node_id, market.epic, position, market)
+            for node in nodes
+            for position, market in enumerate(self._markets(node.node_id))
+        ]
+        truncated = [node.node_id for node in nodes if len(self._markets(node.node_id)) >= self.limit]
+        failures = sorted(self.failures, key=lambda failure: failure.subject)
+        return NavigationCrawl(nodes, memberships, truncated, failures, self.limit)
+
+    def _children(self, node_id: str) -> list[NavigationNode]:
+        page = self.pages.get(node_id)
+        return (page.nodes or []) if page else []
+
+    def _markets(self, node_id: str) -> list[MarketSummary]:
+        page = self.pages.get(node_id)
+        return (page.markets or []) if page else []
+
+
+async def walk_navigation(
+    client: CapitalClient, *, limit: int, on_progress: ProgressCallback
+) -> NavigationCrawl:
+    """Crawl the tree (1 + one request per node); a node that fails is reported, never silently dropped."""
+    top = await client.navigation_top()
+    walk = _Walk(client, limit, on_progress)
+    async with task_group() as group:
+        for node in top:
+            walk.discover(node, group)
+    return walk.assemble(top)

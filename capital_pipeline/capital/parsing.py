@@ -1,0 +1,222 @@
+"""Declarative JSON-to-record parsing that never loses what the API sent.
+
+A record is a frozen dataclass whose fields say which JSON key they come from: ``update_time_utc:
+Annotated[datetime | None, api("updateTimeUTC", utc_time)] = None``. A field without a default is required:
+missing or mistyped, it raises ``MalformedResponse``. An optional field that is mistyped becomes None (unless
+``strict``). Unknown keys land in ``extra`` and the object as received in ``raw``, because the API grows
+fields over time (REFERENCE.md section 11) and a snapshot should keep them."""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from capital_pipeline.capital.errors import MalformedResponse
+
+__all__ = [
+    "ApiKey",
+    "ApiRecord",
+    "ParseContext",
+    "WrongType",
+    "api",
+    "epoch_ms",
+    "flag",
+    "integer",
+    "local_time",
+    "mapping",
+    "nested",
+    "nested_list",
+    "number",
+    "parse_record",
+    "parse_records",
+    "text",
+    "text_list",
+    "utc_time",
+]
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What parsing needs beyond the JSON: the account's ``timezoneOffset`` (hours) for local timestamps."""
+
+    timezone_offset: float | None = None
+
+
+class WrongType(Exception):
+    """A value does not have the type its field declares."""
+
+
+Parser = Callable[[Any, ParseContext], Any]
+R = TypeVar("R", bound="ApiRecord")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiRecord:
+    """Base of every record: ``raw`` is the JSON object as received, ``extra`` its keys no field reads."""
+
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """Where a record field comes from: JSON key ``name``, read by ``parser``."""
+
+    name: str
+    parser: Parser
+    # A mistyped value raises instead of becoming None: for values whose loss would go unnoticed.
+    strict: bool = False
+
+
+def api(name: str, parser: Parser, *, strict: bool = False) -> ApiKey:
+    """The ``Annotated`` marker of a record field read from JSON key ``name``."""
+    return ApiKey(name, parser, strict)
+
+
+@dataclass(frozen=True)
+class _FieldSpec:
+    attribute: str
+    key: ApiKey
+    required: bool
+
+
+_SPECS: dict[type, tuple[_FieldSpec, ...]] = {}
+
+
+def _field_specs(record_type: type) -> tuple[_FieldSpec, ...]:
+    if record_type in _SPECS:
+        return _SPECS[record_type]
+    hints = typing.get_type_hints(record_type, include_extras=True)
+    specs = []
+    for record_field in fields(record_type):
+        markers = getattr(hints[record_field.name], "__metadata__", ())
+        for marker in markers:
+            if isinstance(marker, ApiKey):
+                required = record_field.default is MISSING and record_field.default_factory is MISSING
+                specs.append(_FieldSpec(record_field.name, marker, required))
+    _SPECS[record_type] = tuple(specs)
+    return _SPECS[record_type]
+
+
+def text(value: Any, _: ParseContext) -> str:
+    if not isinstance(value, str):
+        raise WrongType
+    return value
+
+
+def number(value: Any, _: ParseContext) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise WrongType
+    return float(value)
+
+
+def integer(value: Any, _: ParseContext) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not float(value).is_integer():
+        raise WrongType
+    return int(value)
+
+
+def flag(value: Any, _: ParseContext) -> bool:
+    if not isinstance(value, bool):
+        raise WrongType
+    return value
+
+
+def text_list(value: Any, _: ParseContext) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise WrongType
+    return tuple(value)
+
+
+def mapping(value: Any, _: ParseContext) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise WrongType
+    return value
+
+
+def _timestamp(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise WrongType
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as error:
+        raise WrongType from error
+
+
+def utc_time(value: Any, _: ParseContext) -> datetime:
+    """``...UTC`` fields: ``2022-04-06T13:17:38.477`` (no zone suffix) read as UTC."""
+    moment = _timestamp(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def local_time(value: Any, context: ParseContext) -> datetime:
+    """Local fields are UTC + ``timezoneOffset`` hours (REFERENCE.md section 2); no offset → WrongType."""
+    moment = _timestamp(value)
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    if context.timezone_offset is None:
+        raise WrongType
+    return (moment - timedelta(hours=context.timezone_offset)).replace(tzinfo=UTC)
+
+
+def epoch_ms(value: Any, context: ParseContext) -> datetime:
+    """``serverTime``/``timeStamp``: epoch milliseconds."""
+    try:
+        return datetime.fromtimestamp(integer(value, context) / 1000, UTC)
+    except (OverflowError, OSError, ValueError) as error:
+        raise WrongType from error
+
+
+def nested(record_type: type[R]) -> Parser:
+    """A field holding one object of ``record_type``; a broken object inside raises ``MalformedResponse``."""
+
+    def parse(value: Any, context: ParseContext) -> R:
+        if not isinstance(value, dict):
+            raise WrongType
+        return parse_record(record_type, value, context)
+
+    return parse
+
+
+def nested_list(record_type: type[R]) -> Parser:
+    """A field holding a list of ``record_type`` objects; a broken item raises ``MalformedResponse``."""
+
+    def parse(value: Any, context: ParseContext) -> list[R]:
+        if not isinstance(value, list):
+            raise WrongType
+        return parse_records(record_type, value, context)
+
+    return parse
+
+
+def parse_record(record_type: type[R], data: Any, context: ParseContext | None = None) -> R:
+    """Build ``record_type`` from one JSON object; ``MalformedResponse`` names the record and key at fault."""
+    where = record_type.__name__
+    if not isinstance(data, dict):
+        raise MalformedResponse(f"{where}: expected a JSON object, got {type(data).__name__}")
+    context = context or ParseContext()
+    values: dict[str, Any] = {}
+    for spec in _field_specs(record_type):
+        value = data.get(spec.key.name)
+        if value is None:
+            if spec.required:
+                raise MalformedResponse(f"{where}: {spec.key.name} is missing")
+            continue
+        try:
+            values[spec.attribute] = spec.key.parser(value, context)
+        except WrongType as error:
+            if spec.required or spec.key.strict:
+                raise MalformedResponse(f"{where}: {spec.key.name} has an unexpected type") from error
+    known = {spec.key.name for spec in _field_specs(record_type)}
+    extra = {name: value for name, value in data.items() if name not in known}
+    return record_type(raw=data, extra=extra, **values)
+
+
+def parse_records(record_type: type[R], data: Any, context: ParseContext | None = None) -> list[R]:
+    """Build a list of ``record_type`` from a JSON array."""
+    if not isinstance(data, list):
+        raise MalformedResponse(f"{record_type.__name__}: expected a JSON array, got {type(data).__name__}")
+    return [parse_record(record_type, item, context) for item in data]
