@@ -1,0 +1,96 @@
+"""``capital-pipeline simulator``: serve the offline Capital.com until Ctrl-C or SIGTERM (then exit 0)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from typing import Annotated
+
+import typer
+
+from capital_pipeline.simulator.config import (
+    DEMO_API_KEY,
+    DEMO_IDENTIFIER,
+    DEMO_PASSWORD,
+    Fault,
+    SimulatorConfig,
+    SimulatorUser,
+)
+from capital_pipeline.simulator.server import SimulatorHandle, run_simulator
+
+__all__ = ["simulator_command"]
+
+
+def simulator_command(
+    host: Annotated[str, typer.Option(help="Address to listen on (keep it on loopback).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 8765,
+    seed: Annotated[int, typer.Option(help="Universe seed.")] = 1,
+    scale: Annotated[int, typer.Option(help="Universe size multiplier.")] = 1,
+    day: Annotated[int, typer.Option(help="Universe day (each day lists, delists and renames).")] = 0,
+    latency_ms: Annotated[float, typer.Option(help="Mean added latency per API request.")] = 0.0,
+    latency_distribution: Annotated[str, typer.Option(help="fixed, uniform or normal.")] = "fixed",
+    latency_spread_ms: Annotated[float, typer.Option(help="Half-width (uniform) or sd (normal).")] = 0.0,
+    rate_limit: Annotated[int, typer.Option(help="Requests per rolling second per user.")] = 10,
+    login_rate_limit: Annotated[int, typer.Option(help="POST /session per rolling second per key.")] = 1,
+    retry_after: Annotated[int | None, typer.Option(help="Send Retry-After with 429s (seconds).")] = None,
+    session_idle_seconds: Annotated[float, typer.Option(help="Session idle lifetime.")] = 600.0,
+    session_max_seconds: Annotated[float, typer.Option(help="Session hard cap from login.")] = 3600.0,
+    single_session: Annotated[
+        bool, typer.Option(help="A new login ends the user's earlier sessions.")
+    ] = False,
+    api_key_expired: Annotated[bool, typer.Option(help="Refuse the API key as expired.")] = False,
+    fault: Annotated[list[str] | None, typer.Option(help='A fault as JSON, e.g. {"kind":"reset"}.')] = None,
+    api_key: Annotated[str, typer.Option(help="Accepted X-CAP-API-KEY.")] = DEMO_API_KEY,
+    identifier: Annotated[str, typer.Option(help="Accepted login identifier.")] = DEMO_IDENTIFIER,
+    password: Annotated[str, typer.Option(help="Accepted password.")] = DEMO_PASSWORD,
+    config_from_stdin: Annotated[bool, typer.Option(hidden=True)] = False,
+) -> None:
+    """Serve the simulator, print its base URL and the credentials it accepts, stop cleanly on a signal."""
+    if config_from_stdin:
+        config = SimulatorConfig.from_dict(json.loads(sys.stdin.read()))
+    else:
+        config = SimulatorConfig(
+            host=host,
+            port=port,
+            seed=seed,
+            scale=scale,
+            day=day,
+            latency_ms=latency_ms,
+            latency_distribution=latency_distribution,
+            latency_spread_ms=latency_spread_ms,
+            rate_limit=rate_limit,
+            login_rate_limit=login_rate_limit,
+            retry_after=retry_after,
+            session_idle_seconds=session_idle_seconds,
+            session_max_seconds=session_max_seconds,
+            single_session_per_user=single_session,
+            api_key_expired=api_key_expired,
+            users=(SimulatorUser(api_key, identifier, password),),
+            faults=tuple(Fault(**json.loads(text)) for text in fault or []),
+        )
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    with run_simulator(config) as simulator:
+        _announce(simulator)
+        while not stop.wait(1.0):
+            pass
+
+
+def _announce(simulator: SimulatorHandle) -> None:
+    config = simulator.config
+    lines = [f"Capital.com simulator: {simulator.base_url}", f"  API base URL:  {simulator.api_url}"]
+    for user in config.users:
+        lines += [
+            f"  X-CAP-API-KEY: {user.api_key}",
+            f"  identifier:    {user.identifier}",
+            f"  password:      {user.password}",
+        ]
+    lines += [
+        f"  universe:      seed {config.seed}, scale {config.scale}, day {config.day}",
+        f"  control:       {simulator.base_url}/_simulator/stats | universe | config | faults | reset",
+        "Serving until interrupted (Ctrl-C or SIGTERM).",
+    ]
+    typer.echo("\n".join(lines))
