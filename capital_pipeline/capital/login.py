@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from capital_pipeline.capital.config import Credentials
+from capital_pipeline.capital.config import API_PREFIX, Credentials
 from capital_pipeline.capital.encryption import encrypt_password
 from capital_pipeline.capital.errors import (
     SESSION_EXPIRED_CODES,
@@ -102,9 +102,9 @@ class Logins:
         self._build, self._send, self._credentials = build, send, credentials
         self._encrypted, self._policy, self._clock = encrypted, policy, clock
 
-    async def _checked(self, request: httpx.Request) -> httpx.Response:
+    async def _checked(self, send: Callable[[], Awaitable[httpx.Response]], path: str) -> httpx.Response:
         response, attempts = await send_with_retries(
-            lambda: self._send(request), path=request.url.path, policy=self._policy, sleep=self._clock.sleep
+            send, path=path, policy=self._policy, sleep=self._clock.sleep
         )
         if response.is_success:
             return response
@@ -115,7 +115,8 @@ class Logins:
     async def _password(self, api_key_header: dict[str, str]) -> str:
         if not self._encrypted:
             return self._credentials.password
-        key = _json(await self._checked(self._build("GET", "/session/encryptionKey", headers=api_key_header)))
+        request = self._build("GET", "/session/encryptionKey", headers=api_key_header)
+        key = _json(await self._checked(lambda: self._send(request), request.url.path))
         if not isinstance(key, dict) or not isinstance(key.get("encryptionKey"), str):
             raise MalformedResponse("no encryptionKey in the answer", path="/session/encryptionKey")
         timestamp = key.get("timeStamp")
@@ -126,12 +127,17 @@ class Logins:
     async def log_in(self) -> LoginOutcome:
         """``GET /session/encryptionKey`` (if encrypted), ``POST /session``; credential errors never retry."""
         api_key_header = {"X-CAP-API-KEY": self._credentials.api_key}
-        body = {
-            "identifier": self._credentials.identifier,
-            "password": await self._password(api_key_header),
-            "encryptedPassword": self._encrypted,
-        }
-        response = await self._checked(self._build("POST", "/session", json=body, headers=api_key_header))
+
+        async def attempt() -> httpx.Response:
+            # A fresh key per attempt: the server checks how old the encrypted timestamp is (section 11).
+            body = {
+                "identifier": self._credentials.identifier,
+                "password": await self._password(api_key_header),
+                "encryptedPassword": self._encrypted,
+            }
+            return await self._send(self._build("POST", "/session", json=body, headers=api_key_header))
+
+        response = await self._checked(attempt, f"{API_PREFIX}/session")
         cst, security_token = response.headers.get("CST"), response.headers.get("X-SECURITY-TOKEN")
         if not cst or not security_token:
             raise MalformedResponse(

@@ -1,0 +1,155 @@
+"""Pacing: at most N sends in any rolling window plus margin, in one process or across processes."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from capital_pipeline.capital.pacing import FileSlidingWindowLimiter, Pacer, SlidingWindowLimiter
+from capital_pipeline_tests.capital.fake_api import FakeClock
+
+
+def max_in_any_window(moments: list[float], window: float) -> int:
+    """The most moments inside any closed interval of length ``window`` (stricter than the simulator)."""
+    moments = sorted(moments)
+    return max(sum(1 for other in moments[i:] if other - first <= window) for i, first in enumerate(moments))
+
+
+async def acquire_many(limiter, clock: FakeClock, count: int) -> list[float]:
+    sent: list[float] = []
+
+    async def one() -> None:
+        await limiter.acquire()
+        sent.append(clock.now())
+
+    await asyncio.gather(*(one() for _ in range(count)))
+    return sent
+
+
+@pytest.mark.anyio
+async def test_no_window_of_one_second_ever_holds_more_than_the_limit() -> None:
+    clock = FakeClock()
+    sent = await acquire_many(SlidingWindowLimiter(10, margin=0.02, clock=clock), clock, 45)
+    assert max_in_any_window(sent, 1.0) == 10
+    # Spacing between a send and the tenth after it is the window plus the margin: arrival jitter headroom.
+    assert min(b - a for a, b in zip(sorted(sent), sorted(sent)[10:], strict=False)) == pytest.approx(1.02)
+
+
+@pytest.mark.anyio
+async def test_a_burst_of_the_limit_leaves_at_once_and_the_rest_at_full_pace() -> None:
+    clock = FakeClock()
+    start = clock.now()
+    sent = await acquire_many(SlidingWindowLimiter(10, margin=0.02, clock=clock), clock, 30)
+    assert sorted(sent)[:10] == [start] * 10
+    assert max(sent) - start == pytest.approx(2 * 1.02)
+
+
+@pytest.mark.anyio
+async def test_file_limiters_in_the_same_directory_share_one_budget(tmp_path: Path) -> None:
+    clock = FakeClock()
+    state = tmp_path / "pacing" / "requests-abc.json"
+    first = FileSlidingWindowLimiter(state, 10, margin=0.02, clock=clock)
+    second = FileSlidingWindowLimiter(state, 10, margin=0.02, clock=clock)
+    sent = await asyncio.gather(acquire_many(first, clock, 20), acquire_many(second, clock, 20))
+    assert max_in_any_window(sent[0] + sent[1], 1.0) == 10
+
+
+@pytest.mark.anyio
+async def test_file_limiter_state_is_private_to_its_owner(tmp_path: Path) -> None:
+    directory = tmp_path / "pacing"
+    directory.mkdir(mode=0o755)
+    limiter = FileSlidingWindowLimiter(directory / "requests-abc.json", 10, clock=FakeClock())
+    await limiter.acquire()
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(directory / "requests-abc.json").st_mode) == 0o600
+
+
+@pytest.mark.anyio
+async def test_a_damaged_state_file_starts_a_fresh_log(tmp_path: Path) -> None:
+    state = tmp_path / "pacing" / "requests-abc.json"
+    limiter = FileSlidingWindowLimiter(state, 10, clock=FakeClock())
+    state.write_text("{not json")
+    await limiter.acquire()
+    assert len(json.loads(state.read_text())) == 1
+
+
+@pytest.mark.anyio
+async def test_send_times_from_a_clock_far_ahead_are_dropped_not_waited_for(tmp_path: Path) -> None:
+    clock = FakeClock()
+    state = tmp_path / "pacing" / "requests-abc.json"
+    limiter = FileSlidingWindowLimiter(state, 2, clock=clock)
+    state.write_text(json.dumps([clock.now() + 3600.0] * 2))
+    await limiter.acquire()
+    assert clock.sleeps == []
+
+
+@pytest.mark.anyio
+async def test_pacer_keys_files_by_fingerprint_never_by_api_key(tmp_path: Path) -> None:
+    clock = FakeClock()
+    pacer = Pacer.build(
+        requests_per_second=10,
+        logins_per_second=1,
+        margin=0.02,
+        directory=tmp_path,
+        key_fingerprint="f00d",
+        clock=clock,
+    )
+    await pacer.before_send(is_login=True)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["logins-f00d.json", "requests-f00d.json"]
+
+
+@pytest.mark.anyio
+async def test_logins_wait_for_the_login_limiter_as_well() -> None:
+    clock = FakeClock()
+    pacer = Pacer.build(
+        requests_per_second=10,
+        logins_per_second=1,
+        margin=0.02,
+        directory=None,
+        key_fingerprint="f",
+        clock=clock,
+    )
+    moments = []
+    for _ in range(3):
+        await pacer.before_send(is_login=True)
+        moments.append(clock.now())
+    assert [round(b - a, 3) for a, b in itertools.pairwise(moments)] == [1.02, 1.02]
+
+
+_WORKER = """
+import asyncio, sys, time
+from pathlib import Path
+from capital_pipeline.capital.pacing import FileSlidingWindowLimiter
+
+async def main():
+    limiter = FileSlidingWindowLimiter(Path(sys.argv[1]), 5, margin=0.02)
+    for _ in range(6):
+        await limiter.acquire()
+        print(time.time(), flush=True)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.slow
+def test_processes_sharing_a_state_file_never_exceed_the_limit_together(tmp_path: Path) -> None:
+    state = tmp_path / "pacing" / "requests-shared.json"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, str(state)], stdout=subprocess.PIPE, text=True, env=env
+        )
+        for _ in range(2)
+    ]
+    moments = [float(line) for worker in workers for line in worker.communicate(timeout=60)[0].split()]
+    assert all(worker.returncode == 0 for worker in workers)
+    assert len(moments) == 12
+    assert max_in_any_window(moments, 1.0) <= 5
