@@ -79,13 +79,14 @@ class SimulatorState:
 
     def ground_truth(self) -> dict[str, Any]:
         """The universe's ground truth with the API's edits applied (``GET /_simulator/universe``)."""
-        truth = self.catalogue.universe.ground_truth()
-        book = self.book
-        offset = self.timezone_offset
-        summaries = self.catalogue.summaries
-        truth["accounts"] = list(self.accounts.values())
-        truth["preferences"] = self.preferences
-        truth["watchlists"] = [dataclasses.asdict(w) for w in self.watchlists.values()]
+        edited = dataclasses.replace(
+            self.catalogue.universe,
+            accounts=list(self.accounts.values()),
+            preferences=self.preferences,
+            watchlists=list(self.watchlists.values()),
+        )
+        truth = edited.ground_truth()
+        book, offset, summaries = self.book, self.timezone_offset, self.catalogue.summaries
         truth["positions"] = [p.as_json(offset, summaries[p.epic]) for p in book.positions.values()]
         truth["working_orders"] = [o.as_json(offset, summaries[o.epic]) for o in book.orders.values()]
         return truth
