@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from .declarations import Column, Table
 from .tables import TABLES
+from .views import VIEWS, View
 
 __all__ = ["column_schema", "render_catalogue"]
 
@@ -44,9 +45,11 @@ def _table_section(table: Table) -> list[str]:
     return [*lines, ""]
 
 
-def render_catalogue(tables: Iterable[Table] = TABLES) -> str:
-    """The markdown table catalogue: per table its grain, keys, write mode and every column."""
+def render_catalogue(tables: Iterable[Table] = TABLES, views: Iterable[View] = VIEWS) -> str:
+    """The markdown catalogue: per table its grain, keys, write mode and every column; then the views."""
     lines: list[str] = []
     for table in tables:
         lines += _table_section(table)
-    return "\n".join(lines)
+    lines += ["### Views", "", "| view | shows |", "|---|---|"]
+    lines += [f"| `{view.name}` | {_cell(view.description)} |" for view in views]
+    return "\n".join([*lines, ""])

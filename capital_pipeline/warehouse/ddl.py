@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from .declarations import Column, Table
 from .dialects import Namespace
 
-__all__ = ["add_column_sql", "create_table_sql", "schema_statements"]
+__all__ = ["add_column_sql", "comment_statements", "create_table_sql", "schema_statements"]
 
 
 def _literal(text: str) -> str:
@@ -36,7 +36,7 @@ def add_column_sql(table: Table, column: Column, namespace: Namespace) -> str:
     return f"ALTER TABLE {namespace.qualify(table.name)} ADD COLUMN {definition}"
 
 
-def _comment_statements(table: Table, namespace: Namespace) -> list[str]:
+def _table_comments(table: Table, namespace: Namespace) -> list[str]:
     qualified = namespace.qualify(table.name)
     quote = namespace.dialect.quote
     statements = [f"COMMENT ON TABLE {qualified} IS {_literal(f'{table.description} Grain: {table.grain}.')}"]
@@ -48,9 +48,13 @@ def _comment_statements(table: Table, namespace: Namespace) -> list[str]:
 
 
 def schema_statements(tables: Iterable[Table], namespace: Namespace) -> list[str]:
-    """Every statement that creates the schema and ``tables`` (idempotent), descriptions as comments."""
-    statements = [f"CREATE SCHEMA IF NOT EXISTS {namespace.qualify()}"]
-    for table in tables:
-        statements.append(create_table_sql(table, namespace))
-        statements += _comment_statements(table, namespace)
-    return statements
+    """The statements creating the schema and ``tables`` if they do not exist yet."""
+    return [
+        f"CREATE SCHEMA IF NOT EXISTS {namespace.qualify()}",
+        *(create_table_sql(table, namespace) for table in tables),
+    ]
+
+
+def comment_statements(tables: Iterable[Table], namespace: Namespace) -> list[str]:
+    """``COMMENT ON`` every table and column: the declaration's descriptions, readable from SQL clients."""
+    return [statement for table in tables for statement in _table_comments(table, namespace)]

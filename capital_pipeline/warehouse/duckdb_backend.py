@@ -31,6 +31,10 @@ __all__ = ["DuckDBBackend", "DuckDBSession"]
 _LOCK_CONFLICT = "Could not set lock on file"
 # SQLAlchemy's own pattern for ``:name`` binds, so both backends read parameters alike.
 _NAMED_PARAM = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+_SCHEMA_EXISTS = (
+    "SELECT 1 FROM information_schema.schemata "
+    "WHERE catalog_name = current_database() AND schema_name = :schema"
+)
 _FILE_LOCKS: dict[Path, threading.Lock] = {}
 _FILE_LOCKS_GUARD = threading.Lock()
 
@@ -146,6 +150,9 @@ class DuckDBBackend:
         catalog = connection.execute("SELECT current_database()").fetchone()
         session = DuckDBSession(connection, Namespace(DUCKDB, schema, str(catalog[0]) if catalog else None))
         if not write:
+            # Unqualified names in a reader's SQL mean the warehouse schema, once it exists.
+            if session.rows(_SCHEMA_EXISTS, {"schema": schema}):
+                connection.execute(f"USE {session.namespace.qualify()}")
             yield session
             return
         connection.begin()

@@ -117,7 +117,8 @@ class SQLAlchemyBackend:
             url = url.set(drivername="postgresql+psycopg")
         self.url = url
         self.lock_timeout = lock_timeout
-        self._is_psycopg = url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg"
+        self._is_postgresql = url.get_backend_name() == "postgresql"
+        self._is_psycopg = self._is_postgresql and url.get_driver_name() == "psycopg"
         connect_args = {"options": "-c TimeZone=UTC"} if self._is_psycopg else {}
         self._engine = sa.create_engine(
             url, poolclass=NullPool, hide_parameters=True, connect_args=connect_args
@@ -130,16 +131,29 @@ class SQLAlchemyBackend:
         """The URL without its password."""
         return self.url.render_as_string(hide_password=True)
 
+    def _configure(self, connection: sa.Connection, schema: str, write: bool) -> None:
+        if not self._is_postgresql:
+            return
+        if write:
+            # Waiting on another transaction's locks ends after lock_timeout (SQLSTATE 55P03).
+            setting, value = "lock_timeout", f"{int(self.lock_timeout * 1000)}ms"
+        else:
+            # Unqualified names in a reader's SQL mean the warehouse schema (then public).
+            setting, value = "search_path", self.dialect.quote(schema) + ", public"
+        connection.execute(
+            sa.text("SELECT set_config(:setting, :value, :local)"),
+            {"setting": setting, "value": value, "local": write},
+        )
+
     @contextmanager
     def session(self, schema: str, *, write: bool) -> Iterator[SQLAlchemySession]:
         """A fresh connection; with ``write``, one transaction, giving up on locks after lock_timeout."""
         with _translated(self.describe()), self._engine.connect() as connection:
             session = SQLAlchemySession(connection, Namespace(self.dialect, schema), self._is_psycopg)
             if not write:
+                self._configure(connection, schema, write)
                 yield session
                 return
             with connection.begin():
-                if self._is_psycopg:
-                    timeout = f"{int(self.lock_timeout * 1000)}ms"
-                    connection.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": timeout})
+                self._configure(connection, schema, write)
                 yield session

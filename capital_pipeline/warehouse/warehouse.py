@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
-from .ddl import add_column_sql, schema_statements
+from .ddl import add_column_sql, comment_statements, schema_statements
 from .declarations import Table
 from .duckdb_backend import DuckDBBackend
 from .errors import WarehouseError
@@ -101,7 +101,7 @@ class Warehouse:
                 for column in table.columns:
                     if (table.name, column.name) not in existing:
                         session.execute(add_column_sql(table, column, namespace))
-            for statement in view_statements(namespace):
+            for statement in comment_statements(TABLES, namespace) + view_statements(namespace):
                 session.execute(statement)
 
     def publish_snapshot(self, snapshot: Snapshot, frames: Mapping[str, pd.DataFrame]) -> dict[str, int]:

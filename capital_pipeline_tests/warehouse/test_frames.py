@@ -1,0 +1,147 @@
+"""Checking frames against their declaration and converting them, before any database is involved."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from capital_pipeline.warehouse import WarehouseError, table_named
+from capital_pipeline.warehouse.dialects import DUCKDB, POSTGRESQL
+from capital_pipeline.warehouse.frames import UTC_MICROSECONDS, snapshot_rows
+
+from .factory import as_frame, frames, market
+
+TAKEN = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
+MARKETS = table_named("markets")
+
+
+def convert(frame: pd.DataFrame, table: str = "markets", dialect=DUCKDB) -> pa.Table:  # type: ignore[no-untyped-def]
+    return snapshot_rows(table_named(table), frame, "s1", TAKEN, dialect)
+
+
+def markets_frame(**overrides: object) -> pd.DataFrame:
+    return as_frame("markets", [{**market("SILVER"), **overrides}])
+
+
+def test_rows_are_stamped_with_the_snapshot_and_typed_as_declared() -> None:
+    rows = convert(frames([market("SILVER"), market("GOLD")])["markets"])
+    assert rows.column_names == [column.name for column in MARKETS.columns]
+    assert rows.column("snapshot_id").to_pylist() == ["s1", "s1"]
+    assert rows.column("snapshot_at").to_pylist() == [TAKEN, TAKEN]
+    assert rows.schema.field("snapshot_at").type == UTC_MICROSECONDS
+    assert rows.schema.field("delay_time").type == pa.int64()
+    assert rows.schema.field("market_modes").type == pa.string()
+
+
+def test_json_values_are_serialized_and_json_text_is_kept_verbatim() -> None:
+    raw_text = '{"epic": "SILVER",  "spaced": true}'
+    rows = convert(markets_frame(raw=raw_text, opening_hours=None))
+    assert rows.column("raw").to_pylist() == [raw_text]
+    assert rows.column("opening_hours").to_pylist() == [None]
+    assert json.loads(rows.column("market_modes")[0].as_py()) == ["REGULAR"]
+    assert rows.column("dealing_rules")[0].as_py().startswith('{"minStepDistance":{"unit":"POINTS"')
+
+
+def test_json_refuses_nan_because_no_database_can_parse_it() -> None:
+    with pytest.raises(WarehouseError, match=r"^markets.raw: cannot store as json: Out of range float"):
+        convert(markets_frame(raw={"bid": float("nan")}))
+
+
+def test_timestamps_in_any_zone_are_stored_as_utc_microseconds() -> None:
+    tokyo = timezone(timedelta(hours=9))
+    at_tokyo = pd.Timestamp("2026-11-02T15:00:00.123456789", tz=tokyo)
+    rows = convert(markets_frame(update_time=at_tokyo))
+    assert rows.column("update_time").to_pylist() == [datetime(2026, 11, 2, 6, 0, 0, 123456, tzinfo=UTC)]
+
+
+@pytest.mark.parametrize("naive", [pd.Timestamp("2026-11-02T06:00"), datetime(2026, 11, 2, 6, 0)])
+def test_naive_timestamps_are_refused_rather_than_guessed(naive: object) -> None:
+    frame = markets_frame()
+    frame["update_time"] = pd.Series(
+        [naive], dtype="datetime64[ns]" if isinstance(naive, pd.Timestamp) else object
+    )
+    with pytest.raises(
+        WarehouseError, match=r"^markets.update_time: cannot store as timestamp \(UTC\): naive"
+    ):
+        convert(frame)
+
+
+def test_missing_and_unexpected_columns_are_named() -> None:
+    frame = markets_frame().drop(columns=["bid"]).assign(spread=0.02)
+    with pytest.raises(
+        WarehouseError, match=r"^markets: .*missing columns \['bid'\], unexpected columns \['spread'\]"
+    ):
+        convert(frame)
+
+
+def test_stamped_columns_in_a_frame_get_a_hint() -> None:
+    frame = markets_frame().assign(snapshot_id="s1")
+    with pytest.raises(WarehouseError, match=r"snapshot_id are stamped by publishing; drop them"):
+        convert(frame)
+
+
+def test_a_null_key_is_refused_naming_table_and_column() -> None:
+    with pytest.raises(WarehouseError, match=r"^markets.epic: 1 null value\(s\) in a key column"):
+        convert(markets_frame(epic=None))
+
+
+def test_a_null_in_a_non_nullable_column_is_refused() -> None:
+    with pytest.raises(WarehouseError, match=r"^markets.raw: 1 null value\(s\) in a non-nullable column"):
+        convert(markets_frame(raw=None))
+
+
+def test_repeated_keys_are_refused_with_an_example() -> None:
+    frame = as_frame(
+        "watchlist_markets", [{"watchlist_id": "1", "epic": "A", "position": i} for i in range(2)]
+    )
+    with pytest.raises(
+        WarehouseError, match=r"^watchlist_markets: 2 rows share a key \(watchlist_id, epic\), e\.g\."
+    ):
+        convert(frame, "watchlist_markets")
+
+
+def test_values_of_the_wrong_type_are_refused_naming_the_column() -> None:
+    with pytest.raises(WarehouseError, match=r"^markets.bid: cannot store as float"):
+        convert(markets_frame(bid="22.041"))
+    with pytest.raises(WarehouseError, match=r"^markets.delay_time: cannot store as integer"):
+        convert(markets_frame(delay_time=0.5))
+
+
+def test_missing_values_become_nulls() -> None:
+    frame = as_frame(
+        "markets", [market("A"), {**market("B"), "bid": None, "delay_time": None, "symbol": float("nan")}]
+    )
+    rows = convert(frame)
+    assert rows.column("bid").to_pylist()[1] is None
+    assert rows.column("delay_time").to_pylist() == [0, None]
+    assert rows.column("symbol").to_pylist()[1] is None
+
+
+def test_an_empty_frame_converts_to_zero_rows() -> None:
+    assert convert(as_frame("watchlists", []), "watchlists").num_rows == 0
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("instrument_name", "Sil\x00ver"),
+        ("raw", {"name": "Sil\x00ver"}),
+        ("raw", '{"name": "Sil\\u0000ver"}'),
+    ],
+)
+def test_nul_characters_are_refused_for_postgresql_only(column: str, value: object) -> None:
+    frame = as_frame("markets", [market("A"), {**market("B"), column: value}])
+    with pytest.raises(
+        WarehouseError, match=rf"^markets.{column}: row 1 holds a NUL character, which postgresql"
+    ):
+        convert(frame, dialect=POSTGRESQL)
+    assert convert(frame, dialect=DUCKDB).num_rows == 2
+
+
+def test_an_escaped_backslash_before_u0000_is_not_a_nul() -> None:
+    frame = markets_frame(raw={"text": "\\u0000 is how JSON spells NUL"})
+    assert convert(frame, dialect=POSTGRESQL).num_rows == 1

@@ -1,0 +1,194 @@
+"""Publishing and reading snapshots, the same test body on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from capital_pipeline.warehouse import DATA_TABLES, TABLES, Warehouse, WarehouseError, table_named
+from capital_pipeline.warehouse import warehouse as warehouse_module
+
+from .factory import frames, market, snapshot
+
+METALS = {"1": ("Metals", ["SILVER", "GOLD"])}
+
+
+def two_markets() -> dict[str, pd.DataFrame]:
+    return frames([market("SILVER"), market("GOLD")], METALS)
+
+
+def counts(warehouse: Warehouse, snapshot_id: str) -> dict[str, int]:
+    return warehouse.table_counts(snapshot_id)
+
+
+def test_ensure_schema_twice_changes_nothing_and_keeps_rows(warehouse: Warehouse) -> None:
+    warehouse.publish_snapshot(snapshot(1), two_markets())
+    warehouse.ensure_schema()
+    assert counts(warehouse, "s1")["markets"] == 2
+    assert warehouse.latest_snapshot() is not None
+
+
+def test_ensure_schema_adds_columns_declared_after_the_table_was_created(
+    warehouse_location: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, schema = warehouse_location
+    warehouse = Warehouse(url, schema=schema)
+    markets = table_named("markets")
+    older = replace(markets, columns=tuple(c for c in markets.columns if c.name != "country"))
+    with monkeypatch.context() as patch:
+        patch.setattr(warehouse_module, "TABLES", tuple(older if t is markets else t for t in TABLES))
+        warehouse.ensure_schema()
+    warehouse.ensure_schema()
+    warehouse.publish_snapshot(snapshot(1), two_markets())
+    assert set(warehouse.query("SELECT country FROM latest_markets")["country"]) == {
+        "United States of America"
+    }
+
+
+def test_publish_writes_exactly_the_frames_rows(warehouse: Warehouse) -> None:
+    published = two_markets()
+    returned = warehouse.publish_snapshot(snapshot(1), published)
+    assert returned == {name: len(frame) for name, frame in published.items()}
+    assert counts(warehouse, "s1") == returned
+    stored = warehouse.query("SELECT * FROM markets ORDER BY epic")
+    expected = published["markets"].sort_values("epic").reset_index(drop=True)
+    assert list(stored["epic"]) == list(expected["epic"])
+    assert set(stored["snapshot_id"]) == {"s1"}
+    assert list(stored["margin_factor"]) == list(expected["margin_factor"])
+    assert [json.loads(raw) for raw in stored["raw"]] == list(expected["raw"])
+    assert list(stored["update_time"]) == list(expected["update_time"])
+    assert list(stored.columns[:2]) == ["snapshot_id", "snapshot_at"]
+
+
+def test_republishing_a_snapshot_replaces_its_rows(warehouse: Warehouse) -> None:
+    warehouse.publish_snapshot(snapshot(1), two_markets())
+    warehouse.publish_snapshot(snapshot(1), frames([market("OIL", name="Crude")], {}))
+    stored = warehouse.query("SELECT epic, instrument_name FROM markets")
+    assert stored.to_dict("records") == [{"epic": "OIL", "instrument_name": "Crude"}]
+    assert counts(warehouse, "s1")["watchlist_markets"] == 0
+    assert len(warehouse.query("SELECT * FROM snapshots")) == 1
+
+
+def test_a_frame_breaking_its_declaration_writes_nothing(warehouse: Warehouse) -> None:
+    warehouse.publish_snapshot(snapshot(1), two_markets())
+    broken = two_markets()
+    broken["markets"] = pd.concat([broken["markets"], broken["markets"].iloc[:1]])
+    with pytest.raises(WarehouseError, match=r"^markets: 2 rows share a key \(epic\)"):
+        warehouse.publish_snapshot(snapshot(2), broken)
+    assert set(counts(warehouse, "s2").values()) == {0}
+    assert counts(warehouse, "s1")["markets"] == 2
+    assert warehouse.latest_snapshot().snapshot.snapshot_id == "s1"
+
+
+def test_a_failure_between_tables_rolls_the_whole_snapshot_back(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse.publish_snapshot(snapshot(1), two_markets())
+    written: list[str] = []
+    replace_rows = warehouse_module._replace_snapshot_rows
+
+    def fail_at_watchlists(session, table, snapshot_id, rows):  # type: ignore[no-untyped-def]
+        if table.name == "watchlists":
+            raise RuntimeError("killed between tables")
+        replace_rows(session, table, snapshot_id, rows)
+        written.append(table.name)
+
+    monkeypatch.setattr(warehouse_module, "_replace_snapshot_rows", fail_at_watchlists)
+    with pytest.raises(RuntimeError, match="killed between tables"):
+        warehouse.publish_snapshot(snapshot(1), frames([market("OIL")], {}))
+    with pytest.raises(RuntimeError):
+        warehouse.publish_snapshot(snapshot(2), frames([market("OIL")], {}))
+    assert written[:4] == ["accounts", "account_preferences", "navigation_nodes", "navigation_markets"]
+    assert set(counts(warehouse, "s2").values()) == {0}
+    assert counts(warehouse, "s1")["markets"] == 2
+    assert set(warehouse.query("SELECT epic FROM latest_markets")["epic"]) == {"SILVER", "GOLD"}
+
+
+def test_publish_needs_every_table_and_no_others(warehouse: Warehouse) -> None:
+    partial = two_markets()
+    del partial["accounts"]
+    partial["positions"] = pd.DataFrame()
+    with pytest.raises(WarehouseError, match=r"missing \['accounts'\], unknown \['positions'\]"):
+        warehouse.publish_snapshot(snapshot(1), partial)
+
+
+def test_a_failed_snapshot_is_recorded_without_rows_and_hidden_from_latest(warehouse: Warehouse) -> None:
+    warehouse.publish_snapshot(snapshot(1), two_markets())
+    warehouse.record_failed_snapshot(snapshot(2), "error.too-many.requests on /markets")
+    stored = warehouse.query(
+        "SELECT snapshot_id, status, error, row_counts FROM snapshots ORDER BY snapshot_id"
+    )
+    assert stored.to_dict("records") == [
+        {"snapshot_id": "s1", "status": "succeeded", "error": None, "row_counts": stored["row_counts"][0]},
+        {
+            "snapshot_id": "s2",
+            "status": "failed",
+            "error": "error.too-many.requests on /markets",
+            "row_counts": None,
+        },
+    ]
+    assert json.loads(stored["row_counts"][0])["markets"] == 2
+    assert set(counts(warehouse, "s2").values()) == {0}
+    assert warehouse.latest_snapshot().snapshot.snapshot_id == "s1"
+
+
+def test_latest_snapshot_reads_back_what_was_published(warehouse: Warehouse) -> None:
+    assert warehouse.latest_snapshot() is None
+    taken = snapshot(1)
+    warehouse.publish_snapshot(taken, two_markets())
+    record = warehouse.latest_snapshot()
+    assert record is not None
+    assert record.snapshot == taken
+    assert (record.status, record.error) == ("succeeded", None)
+    assert record.row_counts == counts(warehouse, "s1")
+
+
+def test_latest_views_show_the_newest_succeeded_snapshot(warehouse: Warehouse) -> None:
+    warehouse.publish_snapshot(snapshot(1), two_markets())
+    warehouse.publish_snapshot(snapshot(2), frames([market("OIL")], {}))
+    warehouse.publish_snapshot(snapshot(3), frames([market("WHEAT")], {}))
+    warehouse.record_failed_snapshot(snapshot(3), "late failure")
+    for table in DATA_TABLES:
+        latest = warehouse.query(f"SELECT DISTINCT snapshot_id FROM latest_{table.name}")
+        assert list(latest["snapshot_id"]) in (["s2"], []), table.name
+    assert list(warehouse.query("SELECT epic FROM latest_markets")["epic"]) == ["OIL"]
+    assert list(warehouse.query("SELECT snapshot_id FROM latest_snapshots")["snapshot_id"]) == ["s2"]
+
+
+def test_previous_counts_skip_the_given_snapshot_and_failed_ones(warehouse: Warehouse) -> None:
+    assert warehouse.previous_counts("markets") is None
+    warehouse.publish_snapshot(snapshot(1), two_markets())
+    warehouse.publish_snapshot(snapshot(2), frames([market("OIL")], {}))
+    warehouse.record_failed_snapshot(snapshot(3), "failed")
+    assert warehouse.previous_counts("markets") == 1
+    assert warehouse.previous_counts("markets", before_snapshot_id="s2") == 2
+    assert warehouse.previous_counts("navigation_nodes", before_snapshot_id="s2") == 2
+    assert warehouse.previous_counts("watchlist_markets", before_snapshot_id="s2") == 2
+    assert warehouse.previous_counts("markets", before_snapshot_id="s9") == 1
+    with pytest.raises(KeyError, match="no warehouse table 'positions'"):
+        warehouse.previous_counts("positions")
+
+
+def test_query_binds_named_parameters(warehouse: Warehouse) -> None:
+    warehouse.publish_snapshot(snapshot(1), two_markets())
+    found = warehouse.query(
+        "SELECT epic FROM markets WHERE epic = :epic AND snapshot_id = :sid", {"epic": "GOLD", "sid": "s1"}
+    )
+    assert list(found["epic"]) == ["GOLD"]
+
+
+def test_snapshot_timestamps_are_stored_in_utc(warehouse: Warehouse) -> None:
+    taken = snapshot(1)
+    warehouse.publish_snapshot(
+        replace(
+            taken,
+            snapshot_at=taken.snapshot_at.astimezone(pd.Timestamp("2026-01-01", tz="Asia/Tokyo").tzinfo),
+        ),
+        two_markets(),
+    )
+    stored = warehouse.query("SELECT snapshot_at FROM accounts")["snapshot_at"][0]
+    assert stored == pd.Timestamp(taken.snapshot_at)
+    assert str(stored.tz) in {"UTC", "Etc/UTC"}
