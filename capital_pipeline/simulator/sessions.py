@@ -57,7 +57,7 @@ class LoginSession:
     user: SimulatorUser
     created: float
     last_used: float
-    account_tokens: dict[str, str] = field(default_factory=dict)
+    account_tokens: dict[str, str] = field(default_factory=dict, repr=False)
     cst: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
     ended: bool = False
 
@@ -116,8 +116,3 @@ class SessionStore:
             raise ApiError(401, "error.invalid.session.token")
         session.last_used = now
         return Authenticated(session, security_token, account_id)
-
-    def user_of(self, cst: str | None) -> SimulatorUser | None:
-        """The user a live-looking ``CST`` belongs to, without checking or touching it."""
-        session = self._sessions.get(cst or "")
-        return None if session is None or session.ended else session.user

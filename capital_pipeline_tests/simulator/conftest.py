@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
+from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, SimulatorUser, run_simulator
 
 
 def encrypt_password(encryption_key: str, timestamp: int, password: str) -> str:
@@ -33,11 +33,12 @@ class ApiClient:
         self.http = httpx.Client(base_url=simulator.api_url, timeout=30.0)
         self.tokens: dict[str, str] = {}
 
-    def login(self, **body_changes: Any) -> httpx.Response:
-        """``POST /session`` with the simulator's credentials (fields overridable); keeps tokens on 200."""
-        credentials = self.simulator.credentials
-        body = {"identifier": credentials.identifier, "password": credentials.password} | body_changes
-        response = self.http.post("/session", json=body, headers={"X-CAP-API-KEY": credentials.api_key})
+    def login(self, user: SimulatorUser | None = None, **body_changes: Any) -> httpx.Response:
+        """``POST /session`` as ``user`` (default: the first configured), body fields overridable; keeps the
+        tokens on 200."""
+        user = user or self.simulator.config.users[0]
+        body = {"identifier": user.identifier, "password": user.password} | body_changes
+        response = self.http.post("/session", json=body, headers={"X-CAP-API-KEY": user.api_key})
         if response.status_code == 200:
             self.tokens = {
                 "CST": response.headers["CST"],

@@ -1,0 +1,58 @@
+"""The simulator command (``cli.py``): starts, prints where and how to log in, stops cleanly on SIGTERM.
+
+Run as ``python -m capital_pipeline.simulator``: the typer function ``capital-pipeline simulator`` registers.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import httpx
+
+from capital_pipeline.simulator import DEMO_API_KEY, DEMO_IDENTIFIER, DEMO_PASSWORD
+from capital_pipeline.simulator.server import READY_LINE
+
+COMMAND = [sys.executable, "-m", "capital_pipeline.simulator"]
+
+
+def test_command_prints_its_url_and_credentials_serves_and_exits_0_on_sigterm() -> None:
+    process = subprocess.Popen(
+        [*COMMAND, "--port", "0", "--latency-ms", "0", "--rate-limit", "10"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        ready = READY_LINE.match(process.stdout.readline().strip())
+        assert ready is not None
+        banner = [process.stdout.readline() for _ in range(4)]
+        answer = httpx.get(ready.group(1) + "/api/v1/time", timeout=10)
+        assert answer.status_code == 200 and "serverTime" in answer.json()
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, errors
+    assert any(DEMO_API_KEY in line for line in banner)
+    assert any(DEMO_IDENTIFIER in line for line in banner)
+    assert any(DEMO_PASSWORD in line for line in banner)
+    assert "Traceback" not in errors
+
+
+def test_command_accepts_the_documented_options() -> None:
+    options = [
+        "--host", "--port", "--seed", "--scale", "--day", "--latency-ms", "--rate-limit",
+        "--login-rate-limit", "--session-idle-seconds", "--session-max-seconds", "--api-key", "--identifier",
+        "--password",
+    ]  # fmt: skip
+    wide = os.environ | {"COLUMNS": "300"}  # rich would elide long option names in a narrow terminal
+    help_text = subprocess.run(
+        [*COMMAND, "--help"], capture_output=True, text=True, timeout=60, check=True, env=wide
+    ).stdout
+    assert all(option in help_text for option in options)
