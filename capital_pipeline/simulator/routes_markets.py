@@ -36,19 +36,15 @@ async def top_navigation(request: Request) -> Response:
 
 
 async def navigation_node(request: Request) -> Response:
-    """``GET /marketnavigation/{nodeId}?limit=N``: child nodes, and the first ``limit`` markets of a leaf."""
+    """``GET /marketnavigation/{nodeId}?limit=N``."""
     catalogue = runtime_of(request).state.catalogue
     text = request.query_params.get("limit", str(NAVIGATION_LIMIT))
     if not text.isdigit() or not 1 <= int(text) <= NAVIGATION_LIMIT:
         raise ApiError(400, "error.invalid.limit", _NAVIGATION_HEADERS)
-    node = catalogue.node(request.path_params["nodeId"])
+    node = catalogue.universe.nodes.get(request.path_params["nodeId"])
     if node is None:
         raise ApiError(404, "error.not-found.nodeId", _NAVIGATION_HEADERS)
-    children = [catalogue.universe.nodes[child] for child in node.children]
-    body: dict = {"nodes": [{"id": child.id, "name": child.name} for child in children]}
-    if node.epics or not node.children:
-        body["markets"] = catalogue.node_markets(node, int(text))
-    return json_response(body, headers=_NAVIGATION_HEADERS)
+    return json_response(catalogue.navigation_body(node, int(text)), headers=_NAVIGATION_HEADERS)
 
 
 async def markets(request: Request) -> Response:
@@ -65,16 +61,16 @@ async def markets(request: Request) -> Response:
             raise ApiError(400, "error.null.epic")
         if len(epics) > EPICS_PER_CALL:
             raise ApiError(400, "error.invalid.epics")
-        details = [catalogue.details(epic) for epic in epics]
-        return json_response({"marketDetails": [found for found in details if found is not None]})
+        found = [body for body in map(catalogue.details_body, epics) if body is not None]
+        return json_response(b'{"marketDetails":[' + b",".join(found) + b"]}")
     return json_response(catalogue.all_markets_body)
 
 
 async def market(request: Request) -> Response:
-    details = runtime_of(request).state.catalogue.details(request.path_params["epic"])
-    if details is None:
+    body = runtime_of(request).state.catalogue.details_body(request.path_params["epic"])
+    if body is None:
         raise ApiError(404, "error.not-found.epic")
-    return json_response(details)
+    return json_response(body)
 
 
 async def prices(request: Request) -> Response:

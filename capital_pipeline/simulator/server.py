@@ -8,6 +8,7 @@ subprocess variant keeps the simulator's CPU off the caller's GIL (benchmarks, D
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import socket
@@ -112,6 +113,10 @@ class _ProcessServer:
     def returncode(self) -> int | None:
         return self._process.returncode
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
 
 class SimulatorHandle:
     """A running simulator: where it is, how to log in, and its test-only control endpoints."""
@@ -156,6 +161,11 @@ class SimulatorHandle:
     def returncode(self) -> int | None:
         """The exit code of a stopped subprocess simulator (``None`` for the thread variant)."""
         return self._runner.returncode if isinstance(self._runner, _ProcessServer) else None
+
+    @property
+    def pid(self) -> int:
+        """The process serving: the child's for the subprocess variant, this one's for the thread variant."""
+        return self._runner.pid if isinstance(self._runner, _ProcessServer) else os.getpid()
 
     def stop(self) -> None:
         """Stop the server and wait for it; calling it twice is harmless."""

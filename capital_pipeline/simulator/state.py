@@ -25,6 +25,9 @@ class MarketCatalogue:
         self.universe = universe
         self.summaries = {epic: universe.market_summary(epic) for epic in universe.markets}
         self.all_markets_body = json_body({"markets": list(self.summaries.values())})
+        # Serialized answers, built on first use: a day's markets and nodes never change.
+        self._details_bodies: dict[str, bytes] = {}
+        self._navigation_bodies: dict[tuple[str, int], bytes] = {}
         self._haystack = [
             (f"{epic}\n{summary['instrumentName']}\n{summary.get('symbol', '')}".lower(), summary)
             for epic, summary in self.summaries.items()
@@ -34,12 +37,23 @@ class MarketCatalogue:
         """``GET /markets/{epic}`` body, or ``None``."""
         return self.universe.markets.get(epic)
 
-    def node(self, node_id: str) -> NavigationNode | None:
-        return self.universe.nodes.get(node_id)
+    def details_body(self, epic: str) -> bytes | None:
+        """``details(epic)`` serialized, or ``None``."""
+        body = self._details_bodies.get(epic)
+        if body is None and epic in self.universe.markets:
+            body = self._details_bodies[epic] = json_body(self.universe.markets[epic])
+        return body
 
-    def node_markets(self, node: NavigationNode, limit: int) -> list[dict[str, Any]]:
-        """The first ``limit`` market summaries of a node."""
-        return [self.summaries[epic] for epic in node.epics[:limit] if epic in self.summaries]
+    def navigation_body(self, node: NavigationNode, limit: int) -> bytes:
+        """``GET /marketnavigation/{nodeId}``: child nodes, and the first ``limit`` markets of a leaf."""
+        key = (node.id, limit)
+        if key not in self._navigation_bodies:
+            children = [self.universe.nodes[child] for child in node.children]
+            answer: dict[str, Any] = {"nodes": [{"id": child.id, "name": child.name} for child in children]}
+            if node.epics or not node.children:
+                answer["markets"] = [self.summaries[e] for e in node.epics[:limit] if e in self.summaries]
+            self._navigation_bodies[key] = json_body(answer)
+        return self._navigation_bodies[key]
 
     def search(self, term: str) -> list[dict[str, Any]]:
         """Markets whose epic, name or symbol contains ``term`` (case-insensitive)."""
