@@ -24,8 +24,8 @@ class Dialect:
     name: str
     type_names: Mapping[LogicalType, str]
     quote: Callable[[str], str] = _double_quote
-    # PostgreSQL text and jsonb cannot hold NUL (measured: COPY fails with "invalid byte sequence" and
-    # "\u0000 cannot be converted to text"); DuckDB stores it exactly.
+    # PostgreSQL text cannot hold NUL (measured: COPY fails with "invalid byte sequence for encoding UTF8:
+    # 0x00"); DuckDB stores it exactly. JSON spells NUL \u0000, which both store.
     stores_nul: bool = True
     # Serializes concurrent ensure_schema() runs where DDL can race (PostgreSQL: CREATE ... IF NOT EXISTS in
     # two sessions at once can fail on a unique index); ``:schema`` is bound to the schema name.
@@ -76,8 +76,9 @@ _SQLALCHEMY_TYPES: Mapping[LogicalType, sa.types.TypeEngine] = {
     LogicalType.FLOAT: sa.Double(),
     LogicalType.BOOLEAN: sa.Boolean(),
     LogicalType.TIMESTAMP: sa.DateTime(timezone=True),
-    # jsonb rather than json on PostgreSQL: it has equality, which the change views compare with.
-    LogicalType.JSON: sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
+    # json, not jsonb, on PostgreSQL: json keeps the text as sent, while jsonb rewrites numbers (measured:
+    # 6.905305246410621e+16 came back as 69053052464106210), reorders keys and refuses \u0000.
+    LogicalType.JSON: sa.JSON(),
 }
 
 

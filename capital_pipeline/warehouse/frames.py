@@ -27,8 +27,6 @@ _ARROW_TYPES = {
     LogicalType.FLOAT: pa.float64(),
     LogicalType.BOOLEAN: pa.bool_(),
 }
-# An unescaped NUL, or a JSON \u0000 escape not itself escaped by a backslash.
-_JSON_NUL = r"\x00|(^|[^\\])(\\\\)*\\u0000"
 
 
 def _json_text(value: Any) -> str | None:
@@ -58,14 +56,8 @@ def _convert(column: Column, series: pd.Series) -> pa.Array:
     return pa.array(series, type=_ARROW_TYPES[column.type], from_pandas=True)
 
 
-def _first_nul_row(column: Column, array: pa.Array) -> int | None:
-    if column.type is LogicalType.TEXT:
-        found = pc.match_substring(array, "\x00")
-    elif column.type is LogicalType.JSON:
-        found = pc.match_substring_regex(array, _JSON_NUL)
-    else:
-        return None
-    row = pc.index(found.fill_null(False), True).as_py()
+def _first_nul_row(array: pa.Array) -> int | None:
+    row = pc.index(pc.match_substring(array, "\x00").fill_null(False), True).as_py()
     return None if row < 0 else row
 
 
@@ -78,7 +70,12 @@ def _column_array(table: Table, column: Column, series: pd.Series, dialect: Dial
     if not column.nullable and array.null_count:
         kind = "key" if column.key else "non-nullable"
         raise WarehouseError(f"{where}: {array.null_count} null value(s) in a {kind} column")
-    if not dialect.stores_nul and (row := _first_nul_row(column, array)) is not None:
+    # JSON columns need no check: serialized JSON escapes NUL as \u0000.
+    if (
+        column.type is LogicalType.TEXT
+        and not dialect.stores_nul
+        and (row := _first_nul_row(array)) is not None
+    ):
         raise WarehouseError(f"{where}: row {row} holds a NUL character, which {dialect.name} cannot store")
     return array
 

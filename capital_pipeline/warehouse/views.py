@@ -70,7 +70,12 @@ def _margin_text(side: str) -> str:
 
 
 def _market_changes(ns: Namespace) -> str:
-    columns = "t.epic, t.instrument_name, t.margin_factor, t.margin_factor_unit, t.dealing_rules"
+    # Dealing rules compare as JSON text, since PostgreSQL's json type has no equality; dicts serialize in
+    # their own key order, so rules parsed from the same API shape serialize alike.
+    columns = (
+        "t.epic, t.instrument_name, t.margin_factor, t.margin_factor_unit, "
+        "CAST(t.dealing_rules AS TEXT) AS dealing_rules"
+    )
     both = "c.epic IS NOT NULL AND v.epic IS NOT NULL"
     head = "snapshot_id, snapshot_at, previous_snapshot_id, epic"
     return f"""WITH {_consecutive_snapshots(ns)},
@@ -88,7 +93,7 @@ compared AS (
            {both} AND v.dealing_rules IS DISTINCT FROM c.dealing_rules AS dealing_rules_changed,
            v.instrument_name AS old_name, c.instrument_name AS new_name,
            {_margin_text("v")} AS old_margin, {_margin_text("c")} AS new_margin,
-           CAST(v.dealing_rules AS TEXT) AS old_rules, CAST(c.dealing_rules AS TEXT) AS new_rules
+           v.dealing_rules AS old_rules, c.dealing_rules AS new_rules
     FROM current_rows c
     FULL OUTER JOIN previous_rows v ON v.snapshot_id = c.snapshot_id AND v.epic = c.epic
 )

@@ -49,11 +49,16 @@ def market(
 ) -> dict[str, Any]:
     """One ``markets`` row; the raw object is built from the same values unless given."""
     rules = dict(dealing_rules if dealing_rules is not None else DEALING_RULES)
-    instrument = {"epic": epic, "name": name or epic.title(), "marginFactor": margin, "type": "COMMODITIES"}
+    instrument = {
+        "epic": epic,
+        "name": epic.title() if name is None else name,
+        "marginFactor": margin,
+        "type": "COMMODITIES",
+    }
     row: dict[str, Any] = {
         "epic": epic,
         "symbol": epic.title(),
-        "instrument_name": name or epic.title(),
+        "instrument_name": epic.title() if name is None else name,
         "instrument_type": "COMMODITIES",
         "expiry": "-",
         "currency": "USD",

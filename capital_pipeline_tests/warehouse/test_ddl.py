@@ -31,11 +31,11 @@ def test_duckdb_table_ddl_is_fully_qualified_typed_and_keyed() -> None:
     )
 
 
-def test_postgresql_types_come_from_sqlalchemy_with_jsonb_for_json() -> None:
+def test_postgresql_types_come_from_sqlalchemy() -> None:
     ddl = create_table_sql(table_named("markets"), POSTGRES)
     assert ddl.startswith('CREATE TABLE IF NOT EXISTS "capital"."markets" (')
     for line in (
-        '"raw" JSONB NOT NULL',
+        '"raw" JSON NOT NULL',
         '"bid" DOUBLE PRECISION,',
         '"update_time" TIMESTAMP WITH TIME ZONE,',
         '"delay_time" BIGINT,',

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,6 +16,7 @@ from capital_pipeline.warehouse import warehouse as warehouse_module
 
 from .factory import frames, market, snapshot
 
+REPOSITORY = Path(__file__).parents[2]
 METALS = {"1": ("Metals", ["SILVER", "GOLD"])}
 
 
@@ -105,6 +109,25 @@ def test_a_failure_between_tables_rolls_the_whole_snapshot_back(
     assert set(counts(warehouse, "s2").values()) == {0}
     assert counts(warehouse, "s1")["markets"] == 2
     assert set(warehouse.query("SELECT epic FROM latest_markets")["epic"]) == {"SILVER", "GOLD"}
+
+
+def test_a_killed_publisher_leaves_nothing_of_its_snapshot(
+    warehouse: Warehouse, warehouse_location: tuple[str, str]
+) -> None:
+    warehouse.publish_snapshot(snapshot(1), two_markets())
+    publisher = subprocess.Popen(
+        [sys.executable, "-m", "capital_pipeline_tests.warehouse.interrupted_publish", *warehouse_location],
+        cwd=REPOSITORY,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert publisher.stdout is not None and publisher.stdout.readline() == "midway\n"
+    publisher.kill()
+    publisher.communicate()
+    assert set(counts(warehouse, "s2").values()) == {0}
+    assert counts(warehouse, "s1")["markets"] == 2
+    warehouse.publish_snapshot(snapshot(2), frames([market("OIL")], {}))
+    assert counts(warehouse, "s2")["markets"] == 1
 
 
 def test_publish_needs_every_table_and_no_others(warehouse: Warehouse) -> None:
