@@ -90,6 +90,7 @@ class CapitalClient:
             requests_per_second=settings.requests_per_second,
             logins_per_second=settings.logins_per_second,
             margin=settings.rate_margin,
+            jitter_cap=settings.arrival_jitter_cap,
             directory=settings.pacing_directory,
             key_fingerprint=credentials.api_key_fingerprint,
             clock=clock,

@@ -115,8 +115,9 @@ class ClientSettings:
     # 10 requests per second per user and 1 login per second per API key (REFERENCE.md section 4).
     requests_per_second: int = 10
     logins_per_second: int = 1
-    # Added to each 1 s window so arrival jitter on the server cannot squeeze N+1 requests into one second.
-    rate_margin: float = 0.02
+    # Added to each 1 s window, and the most a request's arrival may be estimated late (pacing.py explains).
+    rate_margin: float = 0.01
+    arrival_jitter_cap: float = 0.1
     # Sessions die 10 minutes after last use and (observed) an hour after login (REFERENCE.md section 3).
     session_idle_limit: float = 600.0
     session_hard_cap: float = 3600.0
@@ -143,7 +144,13 @@ class ClientSettings:
         for name, value in positive.items():
             if value <= 0:
                 raise ConfigurationError(f"{name} must be positive, got {value!r}")
-        for name in ("rate_margin", "session_refresh_margin", "backoff_base", "max_retry_after"):
+        for name in (
+            "rate_margin",
+            "arrival_jitter_cap",
+            "session_refresh_margin",
+            "backoff_base",
+            "max_retry_after",
+        ):
             if getattr(self, name) < 0:
                 raise ConfigurationError(f"{name} must not be negative")
         if self.session_refresh_margin >= min(self.session_idle_limit, self.session_hard_cap):

@@ -1,34 +1,47 @@
-"""Pacing: never more than N requests in any rolling second, in one process or across many.
+"""Pacing: never more than N requests counted by the server in any rolling second, in one process or many.
 
 Capital.com allows 10 requests per second per user and 1 ``POST /session`` per second per API key
 (REFERENCE.md section 4); the simulator counts both strictly, at arrival, over any rolling 1 s window (section
-11). The natural fit is a sliding-window log: remember when each of the last N requests was sent and let the
-next one go only once the oldest is more than ``window + margin`` old. The margin absorbs jitter between our
-send and the server's arrival. Up to N requests may leave at once, so latency overlaps instead of adding up.
+11). The natural fit is a sliding-window log: remember the last N requests and let the next one go only once
+the oldest is more than ``window + margin`` old. Up to N requests may leave at once, so latency overlaps, not
+adds up.
+
+The log holds, for each request, the latest moment the server may have counted it rather than the moment it
+was sent. Measured against the simulator, sends spaced exactly 1.02 s per 10 were counted up to 58 ms late (a
+busy server loop, a new connection), enough for 11 to 13 in one counted second. A request that waits in a
+server's queue before being counted comes back late by the same amount, so each entry is its send time plus
+the part of its round trip beyond the fastest recent one, capped at ``jitter_cap`` (while in flight, the time
+so far counts the same way). When nothing waits, that adds nothing and the pace stays at N per window.
 
 Written here rather than taken from ``pyrate-limiter`` (4.5): its async wait re-polls with a fixed 50 ms
 buffer on top of the exact delay, its buckets run a background leak task or thread, its clock and sleep cannot
-be injected for tests, and its multi-process backend is SQLite behind ``filelock`` with no say over file
-modes. The log below is some thirty lines; the file-backed variant keeps the same log in a 0600 file under
-``fcntl``."""
+be injected for tests, its multi-process backend is SQLite behind ``filelock`` with no say over file modes,
+and it has no notion of a request's answer coming back. The file-backed variant keeps the same log in a 0600
+file under ``fcntl``.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
+import os
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from capital_pipeline.capital.private_files import ensure_private_directory, locked_file
+from capital_pipeline.capital.private_files import LockedFile, ensure_private_directory, locked_file
 
 __all__ = [
     "SYSTEM_CLOCK",
+    "ArrivalModel",
     "Clock",
     "FileSlidingWindowLimiter",
     "Pacer",
     "RateLimiter",
+    "Reservation",
     "SlidingWindowLimiter",
     "SystemClock",
 ]
@@ -55,67 +68,164 @@ class SystemClock:
 SYSTEM_CLOCK = SystemClock()
 
 
+class Reservation(Protocol):
+    """One admitted request; ``answered`` is called once its answer (or failure) is in."""
+
+    async def answered(self, *, ok: bool) -> None: ...
+
+
 class RateLimiter(Protocol):
     """Waits until one more request may be sent, and counts it as sent."""
 
-    async def acquire(self) -> None: ...
+    async def acquire(self) -> Reservation: ...
 
 
-def _reserve(sent: list[float], now: float, limit: int, span: float) -> float:
-    """Record a send at ``now`` in ``sent`` and return 0, or return how long to wait first.
+@dataclass
+class _Entry:
+    sent: float
+    round_trip: float | None = None
+    token: str = ""
 
-    ``sent`` keeps the send times still inside ``span``; times further ahead than ``span`` cannot come from
-    this clock (a reboot or a clock step left them) and are dropped rather than blocking forever.
+
+class ArrivalModel:
+    """The latest moment the server may have counted a request, from its round trip (module docstring)."""
+
+    def __init__(self, jitter_cap: float) -> None:
+        self.jitter_cap = jitter_cap
+        self._round_trips: deque[float] = deque(maxlen=64)
+
+    def observe(self, round_trip: float) -> None:
+        self._round_trips.append(round_trip)
+
+    def latest_arrival(self, entry: _Entry, now: float) -> float:
+        fastest = min(self._round_trips, default=0.0)
+        elapsed = entry.round_trip if entry.round_trip is not None else now - entry.sent
+        return entry.sent + min(max(0.0, elapsed - fastest), self.jitter_cap)
+
+
+def _wait(entries: list[_Entry], now: float, limit: int, span: float, model: ArrivalModel) -> float:
+    """Seconds until one more request may be counted (0: now); prunes ``entries`` that can no longer count.
+
+    Entries further ahead than ``span`` cannot come from this clock (a reboot or a clock step left them) and
+    are dropped rather than blocking forever.
     """
-    sent[:] = [moment for moment in sent if now - span < moment <= now + span]
-    if len(sent) < limit:
-        sent.append(now)
+    entries[:] = [entry for entry in entries if now - span - model.jitter_cap < entry.sent <= now + span]
+    counted = sorted(
+        arrival for entry in entries if (arrival := model.latest_arrival(entry, now)) > now - span
+    )
+    if len(counted) < limit:
         return 0.0
-    return max(sorted(sent)[-limit] + span - now, 1e-6)
+    return max(counted[-limit] + span - now, 1e-6)
+
+
+class _LocalReservation:
+    def __init__(self, entry: _Entry, model: ArrivalModel, clock: Clock) -> None:
+        self._entry, self._model, self._clock = entry, model, clock
+
+    async def answered(self, *, ok: bool) -> None:
+        self._entry.round_trip = self._clock.now() - self._entry.sent
+        if ok:
+            self._model.observe(self._entry.round_trip)
 
 
 class SlidingWindowLimiter:
-    """At most ``limit`` acquisitions in any ``window + margin`` seconds, within this process."""
+    """At most ``limit`` requests counted in any ``window + margin`` seconds, within this process."""
 
     def __init__(
-        self, limit: int, window: float = 1.0, margin: float = 0.02, clock: Clock = SYSTEM_CLOCK
+        self,
+        limit: int,
+        window: float = 1.0,
+        margin: float = 0.01,
+        jitter_cap: float = 0.1,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._limit, self._span, self._clock = limit, window + margin, clock
-        self._sent: list[float] = []
+        self._model = ArrivalModel(jitter_cap)
+        self._entries: list[_Entry] = []
         # FIFO: asyncio.Lock wakes waiters in order, so no request starves.
         self._lock = asyncio.Lock()
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> Reservation:
         async with self._lock:
-            while (wait := _reserve(self._sent, self._clock.now(), self._limit, self._span)) > 0:
+            while (wait := _wait(self._entries, self._clock.now(), self._limit, self._span, self._model)) > 0:
                 await self._clock.sleep(wait)
+            entry = _Entry(self._clock.now())
+            self._entries.append(entry)
+            return _LocalReservation(entry, self._model, self._clock)
+
+
+class _FileReservation:
+    def __init__(self, limiter: FileSlidingWindowLimiter, entry: _Entry) -> None:
+        self._limiter, self._entry = limiter, entry
+
+    async def answered(self, *, ok: bool) -> None:
+        await self._limiter.record_answer(self._entry, ok=ok)
 
 
 class FileSlidingWindowLimiter:
     """The same log kept in a 0600 file under ``fcntl``, shared by every process that opens ``path``."""
 
     def __init__(
-        self, path: Path, limit: int, window: float = 1.0, margin: float = 0.02, clock: Clock = SYSTEM_CLOCK
+        self,
+        path: Path,
+        limit: int,
+        window: float = 1.0,
+        margin: float = 0.01,
+        jitter_cap: float = 0.1,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         ensure_private_directory(path.parent)
         self._path, self._limit, self._span, self._clock = path, limit, window + margin, clock
+        self._model = ArrivalModel(jitter_cap)
+        self._tokens = itertools.count()
         self._lock = asyncio.Lock()
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> Reservation:
         async with self._lock:
-            while (wait := await self._try_reserve()) > 0:
+            while True:
+                entry = _Entry(self._clock.now(), token=f"{os.getpid()}-{next(self._tokens)}")
+                async with locked_file(self._path) as state:
+                    entries = _read_entries(state)
+                    wait = _wait(entries, entry.sent, self._limit, self._span, self._model)
+                    if wait == 0:
+                        state.write_text(json.dumps([*map(_entry_json, entries), _entry_json(entry)]))
+                        return _FileReservation(self, entry)
                 await self._clock.sleep(wait)
 
-    async def _try_reserve(self) -> float:
+    async def record_answer(self, entry: _Entry, *, ok: bool) -> None:
+        """Write the round trip of ``entry`` into the shared log, for every process's estimate."""
+        entry.round_trip = self._clock.now() - entry.sent
+        if ok:
+            self._model.observe(entry.round_trip)
         async with locked_file(self._path) as state:
-            try:
-                sent = [float(moment) for moment in json.loads(state.read_text() or "[]")]
-            except (ValueError, TypeError):
-                sent = []  # a damaged state file must not wedge every run: start a fresh log
-            wait = _reserve(sent, self._clock.now(), self._limit, self._span)
-            if wait == 0:
-                state.write_text(json.dumps(sent))
-            return wait
+            entries = _read_entries(state)
+            for stored in entries:
+                if stored.token == entry.token:
+                    stored.round_trip = entry.round_trip
+            state.write_text(json.dumps([_entry_json(stored) for stored in entries]))
+
+
+def _entry_json(entry: _Entry) -> list[object]:
+    return [entry.sent, entry.round_trip, entry.token]
+
+
+def _read_entries(state: LockedFile) -> list[_Entry]:
+    try:
+        return [
+            _Entry(float(sent), None if trip is None else float(trip), str(token))
+            for sent, trip, token in json.loads(state.read_text() or "[]")
+        ]
+    except (ValueError, TypeError):
+        return []  # a damaged state file must not wedge every run: start a fresh log
+
+
+class _Reservations:
+    def __init__(self, reservations: list[Reservation]) -> None:
+        self._reservations = reservations
+
+    async def answered(self, *, ok: bool) -> None:
+        for reservation in self._reservations:
+            await reservation.answered(ok=ok)
 
 
 @dataclass
@@ -125,11 +235,11 @@ class Pacer:
     requests: RateLimiter
     logins: RateLimiter
 
-    async def before_send(self, *, is_login: bool) -> None:
+    async def before_send(self, *, is_login: bool) -> Reservation:
         """Wait for the login limiter (logins only), then for the request limiter."""
-        if is_login:
-            await self.logins.acquire()
-        await self.requests.acquire()
+        reservations = [await self.logins.acquire()] if is_login else []
+        reservations.append(await self.requests.acquire())
+        return _Reservations(reservations)
 
     @classmethod
     def build(
@@ -138,6 +248,7 @@ class Pacer:
         requests_per_second: int,
         logins_per_second: int,
         margin: float,
+        jitter_cap: float,
         directory: Path | None,
         key_fingerprint: str,
         clock: Clock = SYSTEM_CLOCK,
@@ -145,17 +256,24 @@ class Pacer:
         """In-process limiters, or file-backed ones in ``directory`` keyed by the API key's fingerprint."""
         if directory is None:
             return cls(
-                SlidingWindowLimiter(requests_per_second, margin=margin, clock=clock),
-                SlidingWindowLimiter(logins_per_second, margin=margin, clock=clock),
+                SlidingWindowLimiter(requests_per_second, 1.0, margin, jitter_cap, clock),
+                SlidingWindowLimiter(logins_per_second, 1.0, margin, jitter_cap, clock),
             )
         return cls(
             FileSlidingWindowLimiter(
                 directory / f"requests-{key_fingerprint}.json",
                 requests_per_second,
-                margin=margin,
-                clock=clock,
+                1.0,
+                margin,
+                jitter_cap,
+                clock,
             ),
             FileSlidingWindowLimiter(
-                directory / f"logins-{key_fingerprint}.json", logins_per_second, margin=margin, clock=clock
+                directory / f"logins-{key_fingerprint}.json",
+                logins_per_second,
+                1.0,
+                margin,
+                jitter_cap,
+                clock,
             ),
         )

@@ -105,11 +105,16 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             raise ReadOnlyViolation(
                 f"{request.method} is not an allowed read-only request here", path=request.url.path
             )
-        await self._pacer.before_send(is_login=route == LOGIN_ROUTE)
+        reservation = await self._pacer.before_send(is_login=route == LOGIN_ROUTE)
         self._stats.total += 1
         self._stats.by_route[route] += 1
         self._stats.logins += route == LOGIN_ROUTE
-        response = await self._inner.handle_async_request(request)
+        try:
+            response = await self._inner.handle_async_request(request)
+        except BaseException:
+            await reservation.answered(ok=False)
+            raise
+        await reservation.answered(ok=True)
         self._stats.rate_limited += response.status_code == 429
         return response
 

@@ -24,11 +24,13 @@ def max_in_any_window(moments: list[float], window: float) -> int:
 
 
 async def acquire_many(limiter, clock: FakeClock, count: int) -> list[float]:
+    """Send ``count`` requests through ``limiter``, each answered at once; their send times."""
     sent: list[float] = []
 
     async def one() -> None:
-        await limiter.acquire()
+        reservation = await limiter.acquire()
         sent.append(clock.now())
+        await reservation.answered(ok=True)
 
     await asyncio.gather(*(one() for _ in range(count)))
     return sent
@@ -39,7 +41,7 @@ async def test_no_window_of_one_second_ever_holds_more_than_the_limit() -> None:
     clock = FakeClock()
     sent = await acquire_many(SlidingWindowLimiter(10, margin=0.02, clock=clock), clock, 45)
     assert max_in_any_window(sent, 1.0) == 10
-    # Spacing between a send and the tenth after it is the window plus the margin: arrival jitter headroom.
+    # Answered as fast as ever: a send and the tenth after it are exactly the window plus the margin apart.
     assert min(b - a for a, b in zip(sorted(sent), sorted(sent)[10:], strict=False)) == pytest.approx(1.02)
 
 
@@ -50,6 +52,34 @@ async def test_a_burst_of_the_limit_leaves_at_once_and_the_rest_at_full_pace() -
     sent = await acquire_many(SlidingWindowLimiter(10, margin=0.02, clock=clock), clock, 30)
     assert sorted(sent)[:10] == [start] * 10
     assert max(sent) - start == pytest.approx(2 * 1.02)
+
+
+@pytest.mark.anyio
+async def test_an_answer_slower_than_the_fastest_holds_its_slot_that_much_longer() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(2, margin=0.0, jitter_cap=0.1, clock=clock)
+    quick = await limiter.acquire()
+    clock.time += 0.15
+    await quick.answered(ok=True)  # the fastest round trip: 150 ms
+    slow = await limiter.acquire()
+    clock.time += 0.19
+    await slow.answered(ok=True)  # 40 ms beyond the fastest: it may have been counted 40 ms late
+    third = clock.now()
+    await limiter.acquire()  # waits for the quick one's slot: its send + 1 s
+    fourth_start = clock.now()
+    await limiter.acquire()  # waits for the slow one's slot: its send + 1 s + 40 ms
+    assert clock.now() - fourth_start == pytest.approx(0.15 + 0.04)
+    assert clock.now() > third
+
+
+@pytest.mark.anyio
+async def test_a_request_never_answered_holds_its_slot_at_most_the_jitter_cap_longer() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(1, margin=0.0, jitter_cap=0.1, clock=clock)
+    start = clock.now()
+    await limiter.acquire()
+    await limiter.acquire()
+    assert clock.now() - start == pytest.approx(1.1)
 
 
 @pytest.mark.anyio
@@ -82,11 +112,23 @@ async def test_a_damaged_state_file_starts_a_fresh_log(tmp_path: Path) -> None:
 
 
 @pytest.mark.anyio
+async def test_a_file_limiter_shares_round_trips_with_the_other_processes(tmp_path: Path) -> None:
+    clock = FakeClock()
+    state = tmp_path / "pacing" / "requests-abc.json"
+    reservation = await FileSlidingWindowLimiter(state, 10, clock=clock).acquire()
+    clock.time += 0.2
+    await reservation.answered(ok=True)
+    ((sent, round_trip, token),) = json.loads(state.read_text())
+    assert (sent, round_trip) == (pytest.approx(clock.now() - 0.2), pytest.approx(0.2))
+    assert token
+
+
+@pytest.mark.anyio
 async def test_send_times_from_a_clock_far_ahead_are_dropped_not_waited_for(tmp_path: Path) -> None:
     clock = FakeClock()
     state = tmp_path / "pacing" / "requests-abc.json"
     limiter = FileSlidingWindowLimiter(state, 2, clock=clock)
-    state.write_text(json.dumps([clock.now() + 3600.0] * 2))
+    state.write_text(json.dumps([[clock.now() + 3600.0, 0.1, "old"]] * 2))
     await limiter.acquire()
     assert clock.sleeps == []
 
@@ -98,6 +140,7 @@ async def test_pacer_keys_files_by_fingerprint_never_by_api_key(tmp_path: Path) 
         requests_per_second=10,
         logins_per_second=1,
         margin=0.02,
+        jitter_cap=0.1,
         directory=tmp_path,
         key_fingerprint="f00d",
         clock=clock,
@@ -113,14 +156,16 @@ async def test_logins_wait_for_the_login_limiter_as_well() -> None:
         requests_per_second=10,
         logins_per_second=1,
         margin=0.02,
+        jitter_cap=0.1,
         directory=None,
         key_fingerprint="f",
         clock=clock,
     )
     moments = []
     for _ in range(3):
-        await pacer.before_send(is_login=True)
+        reservation = await pacer.before_send(is_login=True)
         moments.append(clock.now())
+        await reservation.answered(ok=True)
     assert [round(b - a, 3) for a, b in itertools.pairwise(moments)] == [1.02, 1.02]
 
 
@@ -132,8 +177,9 @@ from capital_pipeline.capital.pacing import FileSlidingWindowLimiter
 async def main():
     limiter = FileSlidingWindowLimiter(Path(sys.argv[1]), 5, margin=0.02)
     for _ in range(6):
-        await limiter.acquire()
+        reservation = await limiter.acquire()
         print(time.time(), flush=True)
+        await reservation.answered(ok=True)
 
 asyncio.run(main())
 """

@@ -18,6 +18,7 @@ def guarded(
         requests_per_second=10,
         logins_per_second=1,
         margin=0.0,
+        jitter_cap=0.1,
         directory=None,
         key_fingerprint="f",
         clock=FakeClock(),
