@@ -58,9 +58,9 @@ def price_history(params: dict[str, str], now: datetime) -> tuple[int, list[date
     first_allowed = _aligned(_history_start(step, now), step, up=True)
     last_allowed = _aligned(now, step, up=False)
     if start is not None:
-        first = max(_aligned(start, step, up=True), first_allowed)
-        latest = last_allowed if end is None else min(end, last_allowed)
-        starts = _range(first, min(latest, first + timedelta(seconds=step * (count - 1))), step)
+        first = _aligned(start, step, up=True)
+        latest = first + timedelta(seconds=step * (count - 1)) if end is None else end
+        starts = _range(max(first, first_allowed), min(latest, last_allowed), step)
     else:
         last = min(_aligned(end, step, up=False) if end is not None else last_allowed, last_allowed)
         starts = _range(max(last - timedelta(seconds=step * (count - 1)), first_allowed), last, step)
