@@ -2,7 +2,7 @@
 
 It speaks just enough of REFERENCE.md sections 2-7 and 11 to exercise the client: encrypted and plain login,
 tokens in headers, expiry, account switching, the navigation tree, markets, watchlists. Tests script faults
-with ``fail_next`` and read what arrived (and when, on the virtual clock) from ``requests``.
+with ``answer_next`` and read what arrived (and when, on the virtual clock) from ``requests``.
 """
 
 from __future__ import annotations
@@ -117,8 +117,9 @@ class FakeCapital:
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
 
-    def fail_next(self, route: str, *responses: httpx.Response | Callable[[], httpx.Response]) -> None:
-        """Answer the next requests of ``route`` ("GET /accounts") with these responses (or raise them)."""
+    def answer_next(self, route: str, *responses: httpx.Response | Callable[[], httpx.Response]) -> None:
+        """Answer the next requests of ``route`` ("GET /accounts") with these responses, or call these to
+        raise a transport error; faults and endpoints the fake does not serve alike."""
         for response in responses:
             factory = response if callable(response) else (lambda response=response: response)
             self._faults.setdefault(route, []).append(factory)

@@ -61,7 +61,7 @@ async def test_expired_session_relogs_in_once_and_replays_request(code: str) -> 
     api = FakeCapital(FakeClock())
     async with client_for(api) as client:
         await client.accounts()
-        api.fail_next("GET /accounts", error(401, code))
+        api.answer_next("GET /accounts", error(401, code))
         accounts = await client.accounts()
     assert len(accounts) == 2
     assert routes(api)[2:] == [
@@ -89,7 +89,7 @@ async def test_a_session_refused_again_after_relogin_is_an_error_not_a_loop() ->
     api = FakeCapital(FakeClock())
     async with client_for(api) as client:
         await client.login()
-        api.fail_next("GET /accounts", *[error(401, "error.invalid.session.token")] * 2)
+        api.answer_next("GET /accounts", *[error(401, "error.invalid.session.token")] * 2)
         with pytest.raises(SessionExpired):
             await client.accounts()
     assert routes(api).count("POST /session") == 2
@@ -134,7 +134,7 @@ async def test_tokens_are_adopted_from_any_response_that_carries_them() -> None:
         rotated = httpx.Response(
             200, json={"status": "OK"}, headers={"CST": "cst-rotated", "X-SECURITY-TOKEN": "xst-rotated"}
         )
-        api.fail_next("GET /ping", rotated)
+        api.answer_next("GET /ping", rotated)
         await client.ping()
         await client.accounts()
     assert api.arrivals("GET /accounts")[0].headers["CST"] == "cst-rotated"

@@ -89,7 +89,7 @@ async def test_a_wrong_api_key_is_caught_at_the_encryption_key_without_any_login
 @pytest.mark.anyio
 async def test_a_rate_limited_login_retries_with_a_fresh_key_under_the_login_limiter() -> None:
     api = FakeCapital(FakeClock())
-    api.fail_next(
+    api.answer_next(
         "POST /session", error(429, "error.too-many.requests"), error(503, "error.service.unavailable")
     )
     async with client_for(api) as client:
@@ -104,7 +104,7 @@ async def test_a_rate_limited_login_retries_with_a_fresh_key_under_the_login_lim
 @pytest.mark.anyio
 async def test_a_login_answer_without_tokens_is_malformed() -> None:
     api = FakeCapital(FakeClock())
-    api.fail_next("POST /session", httpx.Response(200, json={"currentAccountId": "1"}))
+    api.answer_next("POST /session", httpx.Response(200, json={"currentAccountId": "1"}))
     async with client_for(api) as client:
         with pytest.raises(MalformedResponse):
             await client.login()

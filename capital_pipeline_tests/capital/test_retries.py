@@ -70,7 +70,7 @@ async def test_503_html_pages_resets_and_timeouts_are_survived() -> None:
         raise httpx.ReadTimeout("timed out")
 
     gateway = httpx.Response(502, text="<html>Bad gateway</html>", headers={"content-type": "text/html"})
-    api.fail_next("GET /accounts", error(503, "error.service.unavailable"), gateway, reset, timeout)
+    api.answer_next("GET /accounts", error(503, "error.service.unavailable"), gateway, reset, timeout)
     async with client_for(api, max_attempts=5) as client:
         accounts = await client.accounts()
     assert len(accounts) == 2
@@ -81,7 +81,7 @@ async def test_503_html_pages_resets_and_timeouts_are_survived() -> None:
 @pytest.mark.anyio
 async def test_429_retry_waits_for_retry_after_and_is_counted() -> None:
     api = FakeCapital(FakeClock())
-    api.fail_next("GET /accounts", with_headers(429, {"Retry-After": "4"}))
+    api.answer_next("GET /accounts", with_headers(429, {"Retry-After": "4"}))
     async with client_for(api) as client:
         await client.accounts()
     first, second = api.arrivals("GET /accounts")
@@ -92,7 +92,7 @@ async def test_429_retry_waits_for_retry_after_and_is_counted() -> None:
 @pytest.mark.anyio
 async def test_attempts_are_bounded_and_the_error_names_path_status_and_code() -> None:
     api = FakeCapital(FakeClock())
-    api.fail_next("GET /markets/{epic}", *[error(503, "error.service.unavailable")] * 3)
+    api.answer_next("GET /markets/{epic}", *[error(503, "error.service.unavailable")] * 3)
     async with client_for(api, max_attempts=3) as client:
         with pytest.raises(ServerError) as raised:
             await client.market("SILVER")
@@ -107,7 +107,7 @@ async def test_attempts_are_bounded_and_the_error_names_path_status_and_code() -
 @pytest.mark.anyio
 async def test_persistent_429_becomes_rate_limited() -> None:
     api = FakeCapital(FakeClock())
-    api.fail_next("GET /accounts", *[error(429, "error.too-many.requests")] * 2)
+    api.answer_next("GET /accounts", *[error(429, "error.too-many.requests")] * 2)
     async with client_for(api, max_attempts=2) as client:
         with pytest.raises(RateLimited):
             await client.accounts()
@@ -120,7 +120,7 @@ async def test_persistent_connection_failure_becomes_transport_error_naming_the_
     def refused() -> httpx.Response:
         raise httpx.ConnectError("connection refused")
 
-    api.fail_next("GET /accounts", refused, refused)
+    api.answer_next("GET /accounts", refused, refused)
     async with client_for(api, max_attempts=2) as client:
         with pytest.raises(TransportError) as raised:
             await client.accounts()
@@ -140,7 +140,7 @@ async def test_a_404_is_final_and_not_retried() -> None:
 @pytest.mark.anyio
 async def test_a_switch_account_write_is_never_retried() -> None:
     api = FakeCapital(FakeClock())
-    api.fail_next("PUT /session", error(503, "error.service.unavailable"))
+    api.answer_next("PUT /session", error(503, "error.service.unavailable"))
     async with client_for(api) as client:
         with pytest.raises(ServerError):
             await client.switch_account("22222222222222222")
