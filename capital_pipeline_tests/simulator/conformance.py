@@ -47,7 +47,8 @@ class Difference:
     removed: tuple[str, ...] = ()
 
 
-_SUMMARY_ADDED = {"symbol": "Silver", "marketModes": ["REGULAR"], "pipPosition": 2, "tickSize": 0.001}
+# marketModes may be empty (REFERENCE §6: REGULAR, VIEW_ONLY or []), so an empty list stands for its type.
+_SUMMARY_ADDED = {"symbol": "Silver", "marketModes": [], "pipPosition": 2, "tickSize": 0.001}
 _SUMMARY_SOURCE = "REFERENCE §6 market summary: symbol, marketModes, pipPosition, tickSize are newer (S2)"
 _POINTS = {"unit": "POINTS", "value": 1}
 S2_DIFFERENCES: tuple[Difference, ...] = (
