@@ -58,6 +58,7 @@ class _ThreadServer:
             log_level="warning",
             access_log=False,
             lifespan="off",
+            ws="none",
             # A held answer (timeout fault) must not hold up stopping.
             timeout_graceful_shutdown=1,
         )

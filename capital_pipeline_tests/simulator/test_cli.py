@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from capital_pipeline.simulator import DEMO_API_KEY, DEMO_IDENTIFIER, DEMO_PASSWORD
 from capital_pipeline.simulator.server import READY_LINE
@@ -18,7 +19,8 @@ from capital_pipeline.simulator.server import READY_LINE
 COMMAND = [sys.executable, "-m", "capital_pipeline.simulator"]
 
 
-def test_command_prints_its_url_and_credentials_serves_and_exits_0_on_sigterm() -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_command_prints_its_url_and_credentials_serves_and_exits_0_on_a_signal(stop_signal: int) -> None:
     process = subprocess.Popen(
         [*COMMAND, "--port", "0", "--latency-ms", "0", "--rate-limit", "10"],
         stdout=subprocess.PIPE,
@@ -32,7 +34,7 @@ def test_command_prints_its_url_and_credentials_serves_and_exits_0_on_sigterm() 
         banner = [process.stdout.readline() for _ in range(4)]
         answer = httpx.get(ready.group(1) + "/api/v1/time", timeout=10)
         assert answer.status_code == 200 and "serverTime" in answer.json()
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop_signal)
         _, errors = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
