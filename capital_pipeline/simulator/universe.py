@@ -1,13 +1,30 @@
 """The simulated Capital.com login's reference data: accounts, navigation tree, markets, watchlists.
 
-A universe is a pure function of ``(seed, scale, day)``. Shapes follow REFERENCE.md section 6 (the current S2
-docs); sizes follow sections 9 and 12. Treat every dict as read-only: markets may share sub-objects.
+A universe is a pure function of ``(seed, scale, day)``: the same arguments give an equal universe in any
+process. Shapes follow REFERENCE.md section 6 (the current S2 docs), sizes sections 9 and 12: at scale 1 about
+3,300 epics under 150-300 navigation nodes; ``scale`` multiplies both. Treat every returned dict as read-only:
+markets share their ``openingHours`` objects, and summaries are cached.
 """
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from capital_pipeline.simulator.universe_accounts import build_accounts, build_client, build_watchlists
+from capital_pipeline.simulator.universe_catalogue import Catalogue
+from capital_pipeline.simulator.universe_categories import (
+    CryptoCategory,
+    build_commodities,
+    build_forex,
+    build_indices,
+)
+from capital_pipeline.simulator.universe_commons import add_commons_leaves, fill_commons
+from capital_pipeline.simulator.universe_evolution import Evolution
+from capital_pipeline.simulator.universe_markets import MarketRenderer
+from capital_pipeline.simulator.universe_names import FAMOUS_ETFS, FAMOUS_SHARES
+from capital_pipeline.simulator.universe_shares import EtfCategory, ShareCategory
+from capital_pipeline.simulator.universe_tree import TOP_LEVEL
 
 __all__ = [
     "NavigationNode",
@@ -54,9 +71,6 @@ class UniverseChanges:
     watchlist_removed: tuple[dict, ...] = ()
 
 
-_SUMMARY_FROM_SNAPSHOT = ("netChange", "high", "low", "percentageChange", "bid", "offer")
-
-
 @dataclass
 class Universe:
     """Everything the simulator serves for one login on one day."""
@@ -72,81 +86,158 @@ class Universe:
     markets: dict[str, dict]
     watchlists: list[Watchlist]
     changes: UniverseChanges = field(default_factory=UniverseChanges)
+    _summaries: dict[str, dict] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def market_summary(self, epic: str) -> dict:
         """The market summary object (navigation leaves, searches, watchlists) built from ``markets[epic]``.
 
-        Raises ``KeyError`` for an unknown epic.
+        Keys in the order of the current docs' example; the optional price fields are absent when the
+        snapshot lacks them. Raises ``KeyError`` for an unknown epic.
         """
-        details = self.markets[epic]
-        instrument, snapshot = details["instrument"], details["snapshot"]
-        summary = {
-            "delayTime": snapshot["delayTime"],
-            "epic": epic,
-            "symbol": instrument["symbol"],
-            "lotSize": instrument["lotSize"],
-            "expiry": instrument["expiry"],
-            "instrumentType": instrument["type"],
-            "instrumentName": instrument["name"],
-        }
-        for key in _SUMMARY_FROM_SNAPSHOT:
-            if key in snapshot:
-                summary[key] = snapshot[key]
-        summary["updateTime"] = snapshot["updateTime"]
-        summary["updateTimeUTC"] = snapshot["updateTime"]
-        summary["streamingPricesAvailable"] = instrument["streamingPricesAvailable"]
-        summary["marketStatus"] = snapshot["marketStatus"]
-        summary["scalingFactor"] = snapshot["scalingFactor"]
-        summary["marketModes"] = list(snapshot["marketModes"])
-        summary["pipPosition"] = details.get("pipPosition", 2)
-        summary["tickSize"] = details["dealingRules"]["minStepDistance"]["value"]
-        return summary
+        cached = self._summaries.get(epic)
+        if cached is None:
+            cached = self._summaries[epic] = _summary(self.markets[epic], self.client["timezoneOffset"])
+        return cached
 
     def ground_truth(self) -> dict:
         """A JSON-able dump of the whole universe, for tests comparing the warehouse with what was served."""
-        return {}
+        return {
+            "seed": self.seed,
+            "scale": self.scale,
+            "day": self.day,
+            "client": self.client,
+            "accounts": self.accounts,
+            "preferences": self.preferences,
+            "nodes": list(self._walk_nodes()),
+            "markets": self.markets,
+            "watchlists": [
+                {
+                    "id": wl.id,
+                    "name": wl.name,
+                    "editable": wl.editable,
+                    "deleteable": wl.deleteable,
+                    "defaultSystemWatchlist": wl.default_system_watchlist,
+                    "epics": list(wl.epics),
+                }
+                for wl in self.watchlists
+            ],
+            "changes": {
+                name: list(getattr(self.changes, name)) for name in UniverseChanges.__dataclass_fields__
+            },
+        }
+
+    def _walk_nodes(self):
+        """Nodes depth first in API order, with their depth (1 = top level) and path of names."""
+        stack = [(node_id, 1, []) for node_id in reversed(self.top_node_ids)]
+        while stack:
+            node_id, depth, parents = stack.pop()
+            node = self.nodes[node_id]
+            path = [*parents, node.name]
+            yield {
+                "id": node.id,
+                "name": node.name,
+                "parent_id": node.parent_id,
+                "depth": depth,
+                "path": path,
+                "children": list(node.children),
+                "epics": list(node.epics),
+            }
+            stack.extend((child, depth + 1, path) for child in reversed(node.children))
+
+
+def _summary(details: dict, timezone_offset: int) -> dict:
+    instrument, snapshot = details["instrument"], details["snapshot"]
+    local = datetime.fromisoformat(snapshot["updateTime"])
+    summary = {"delayTime": snapshot["delayTime"], "epic": instrument["epic"], "symbol": instrument["symbol"]}
+    if "netChange" in snapshot:
+        summary["netChange"] = snapshot["netChange"]
+    summary |= {
+        "lotSize": instrument["lotSize"],
+        "expiry": instrument["expiry"],
+        "instrumentType": instrument["type"],
+        "instrumentName": instrument["name"],
+    }
+    summary |= {key: snapshot[key] for key in ("high", "low", "percentageChange") if key in snapshot}
+    summary |= {
+        "updateTime": snapshot["updateTime"],
+        "updateTimeUTC": (local - timedelta(hours=timezone_offset)).isoformat(timespec="milliseconds"),
+        "bid": snapshot["bid"],
+        "offer": snapshot["offer"],
+        "streamingPricesAvailable": instrument["streamingPricesAvailable"],
+        "marketStatus": snapshot["marketStatus"],
+        "scalingFactor": snapshot["scalingFactor"],
+        "marketModes": list(snapshot["marketModes"]),
+        # pip one digit above the quote precision: EURUSD quotes 5 decimals, pip 4 (SILVER: 3 and 2 in S2)
+        "pipPosition": max(0, snapshot["decimalPlacesFactor"] - 1),
+        "tickSize": details["dealingRules"]["minStepDistance"]["value"],
+    }
+    return summary
+
+
+def _populate(cat: Catalogue) -> dict:
+    """Day 0 of every category, in the top-level nodes' order; returns the makers of new listings."""
+    for epic in (*(share[0] for share in FAMOUS_SHARES), *(etf[0] for etf in FAMOUS_ETFS)):
+        cat.registry.claim(epic)  # before any ticker is generated, so none can take a real one
+    add_commons_leaves(cat)
+    build_commodities(cat)
+    oil_shares = cat.tree.add(
+        "hierarchy_v1.oil_markets_group", "hierarchy_v1.oil_markets.oil_shares", "Oil Company Shares"
+    )
+    build_indices(cat)
+    build_forex(cat)
+    crypto = CryptoCategory(cat)
+    crypto_usd_pairs = crypto.populate()
+    shares = ShareCategory(cat, oil_shares)
+    shares.populate()
+    etfs = EtfCategory(cat)
+    etfs.populate()
+    fill_commons(cat, crypto_usd_pairs)
+    return {"share": shares, "etf": etfs, "crypto": crypto}
 
 
 def build_universe(seed: int = 1, scale: int = 1, day: int = 0) -> Universe:
-    """Build the deterministic universe for ``(seed, scale, day)``."""
-    rng = random.Random(f"{seed}:{scale}:interface")
-    top = ["hierarchy_v1.commodities_group"]
-    nodes = {
-        "hierarchy_v1.commodities_group": NavigationNode(
-            "hierarchy_v1.commodities_group", "commodities_group", None, ("hierarchy_v1.commodities",), ()
-        ),
-        "hierarchy_v1.commodities": NavigationNode(
-            "hierarchy_v1.commodities", "Commodities", "hierarchy_v1.commodities_group", (), ("SILVER",)
-        ),
-    }
-    bid = round(24 + rng.random(), 3)
-    markets = {
-        "SILVER": {
-            "instrument": {
-                "epic": "SILVER",
-                "symbol": "Silver",
-                "expiry": "-",
-                "name": "Silver",
-                "lotSize": 1,
-                "type": "COMMODITIES",
-                "guaranteedStopAllowed": True,
-                "streamingPricesAvailable": True,
-                "currency": "USD",
-                "marginFactor": 10,
-                "marginFactorUnit": "PERCENTAGE",
-                "country": "",
-            },
-            "dealingRules": {"minStepDistance": {"unit": "POINTS", "value": 0.001}},
-            "snapshot": {
-                "marketStatus": "TRADEABLE",
-                "updateTime": "2026-11-02T14:30:00.000",
-                "delayTime": 0,
-                "bid": bid,
-                "offer": round(bid + 0.02, 3),
-                "decimalPlacesFactor": 3,
-                "scalingFactor": 1,
-                "marketModes": ["REGULAR"],
-            },
-        }
-    }
-    return Universe(seed, scale, day, {}, [], {}, top, nodes, markets, [])
+    """Build the deterministic universe for ``(seed, scale, day)``.
+
+    ``scale`` (>= 1) multiplies the number of markets and navigation nodes; ``day`` (>= 0) applies that many
+    days of listings, delistings, renames, margin and dealing-rule changes and watchlist edits to day 0, and
+    ``changes`` holds exactly what differs from ``day - 1``.
+    """
+    if scale < 1 or day < 0:
+        raise ValueError(f"scale must be >= 1 and day >= 0, got scale={scale} day={day}")
+    cat = Catalogue(seed, scale)
+    listers = _populate(cat)
+    account_rng = cat.rng("accounts")
+    client = build_client(account_rng)
+    accounts, preferences = build_accounts(account_rng)
+    drafts = build_watchlists(cat.rng("watchlists"), cat.listings)
+    evolution = Evolution(cat, listers, drafts)
+    changes: dict[str, list] = {}
+    for each_day in range(1, day + 1):
+        changes = evolution.apply(each_day)
+    renderer = MarketRenderer(day, client["timezoneOffset"])
+    return Universe(
+        seed=seed,
+        scale=scale,
+        day=day,
+        client=client,
+        accounts=accounts,
+        preferences=preferences,
+        top_node_ids=[node_id for node_id, _name in TOP_LEVEL],
+        nodes={
+            n.id: NavigationNode(n.id, n.name, n.parent_id, tuple(n.children), tuple(n.epics))
+            for n in cat.tree.nodes.values()
+        },
+        markets={epic: renderer.details(listing) for epic, listing in cat.listings.items()},
+        watchlists=[
+            Watchlist(
+                d["id"],
+                d["name"],
+                d["editable"],
+                d["deleteable"],
+                d["defaultSystemWatchlist"],
+                tuple(d["epics"]),
+            )
+            for d in drafts
+        ],
+        changes=UniverseChanges(**{name: tuple(items) for name, items in changes.items()}),
+    )

@@ -1,0 +1,190 @@
+"""Real company and fund names for the equity head of the universe, and the parts generated names are made of.
+
+Epic spellings follow the reference (``AAPL``, ``5CPSG`` for a Singapore share: ticker plus country code).
+Constants only: the universe's determinism rests on these tuples never being reordered between runs.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "COUNTRIES",
+    "ETF_THEMES",
+    "FAMOUS_ETFS",
+    "FAMOUS_SHARES",
+    "NAME_STEMS",
+    "NAME_TAILS",
+    "SECTORS",
+]
+
+# (code, name, currency, share count at scale 1, numeric tickers, opening-hours template)
+COUNTRIES: tuple[tuple[str, str, str, int, bool, str], ...] = (
+    ("us", "United States of America", "USD", 1250, False, "us_shares"),
+    ("gb", "United Kingdom", "GBP", 230, False, "eu_shares"),
+    ("de", "Germany", "EUR", 160, False, "eu_shares"),
+    ("fr", "France", "EUR", 110, False, "eu_shares"),
+    ("nl", "Netherlands", "EUR", 50, False, "eu_shares"),
+    ("es", "Spain", "EUR", 50, False, "eu_shares"),
+    ("it", "Italy", "EUR", 55, False, "eu_shares"),
+    ("ch", "Switzerland", "CHF", 50, False, "eu_shares"),
+    ("se", "Sweden", "SEK", 45, False, "eu_shares"),
+    ("no", "Norway", "NOK", 25, False, "eu_shares"),
+    ("dk", "Denmark", "DKK", 25, False, "eu_shares"),
+    ("jp", "Japan", "JPY", 90, True, "jp_shares"),
+    ("hk", "Hong Kong", "HKD", 90, True, "hk_shares"),
+    ("sg", "Singapore", "SGD", 30, True, "sg_shares"),
+    ("au", "Australia", "AUD", 80, False, "au_shares"),
+    ("ca", "Canada", "CAD", 60, False, "us_shares"),
+)
+
+# sector -> (weight, industries); weights roughly follow a broad index's sector mix
+SECTORS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "Technology": (18, ("Software", "Semiconductors", "IT Services", "Hardware", "Electronic Equipment")),
+    "Financials": (14, ("Banks", "Insurance", "Capital Markets", "Consumer Finance", "Payments")),
+    "Health Care": (12, ("Pharmaceuticals", "Biotechnology", "Medical Devices", "Health Care Services")),
+    "Industrials": (12, ("Aerospace & Defence", "Machinery", "Transportation", "Construction", "Airlines")),
+    "Consumer Discretionary": (11, ("Retail", "Automobiles", "Hotels & Leisure", "Apparel", "E-commerce")),
+    "Consumer Staples": (7, ("Food & Beverages", "Household Products", "Tobacco", "Food Retail")),
+    "Energy": (6, ("Oil & Gas", "Energy Equipment", "Renewable Energy")),
+    "Materials": (6, ("Chemicals", "Metals & Mining", "Construction Materials", "Packaging")),
+    "Communication Services": (6, ("Media", "Telecoms", "Interactive Media", "Entertainment")),
+    "Utilities": (4, ("Electric Utilities", "Gas Utilities", "Water Utilities")),
+    "Real Estate": (4, ("REITs", "Real Estate Services")),
+}
+
+# (epic, name, country code, sector, typical price in the listing currency)
+FAMOUS_SHARES: tuple[tuple[str, str, str, str, float], ...] = (
+    ("AAPL", "Apple Inc", "us", "Technology", 228.0),
+    ("MSFT", "Microsoft Corporation", "us", "Technology", 415.0),
+    ("NVDA", "NVIDIA Corporation", "us", "Technology", 140.0),
+    ("AMZN", "Amazon.com Inc", "us", "Consumer Discretionary", 200.0),
+    ("GOOGL", "Alphabet Inc - A", "us", "Communication Services", 170.0),
+    ("META", "Meta Platforms Inc", "us", "Communication Services", 560.0),
+    ("TSLA", "Tesla Inc", "us", "Consumer Discretionary", 320.0),
+    ("BRKB", "Berkshire Hathaway Inc - B", "us", "Financials", 470.0),
+    ("JPM", "JPMorgan Chase & Co", "us", "Financials", 240.0),
+    ("V", "Visa Inc", "us", "Financials", 310.0),
+    ("MA", "Mastercard Inc", "us", "Financials", 520.0),
+    ("UNH", "UnitedHealth Group Inc", "us", "Health Care", 590.0),
+    ("JNJ", "Johnson & Johnson", "us", "Health Care", 155.0),
+    ("LLY", "Eli Lilly and Company", "us", "Health Care", 780.0),
+    ("PFE", "Pfizer Inc", "us", "Health Care", 26.0),
+    ("XOM", "Exxon Mobil Corporation", "us", "Energy", 120.0),
+    ("CVX", "Chevron Corporation", "us", "Energy", 160.0),
+    ("WMT", "Walmart Inc", "us", "Consumer Staples", 90.0),
+    ("KO", "The Coca-Cola Company", "us", "Consumer Staples", 63.0),
+    ("PEP", "PepsiCo Inc", "us", "Consumer Staples", 155.0),
+    ("DIS", "The Walt Disney Company", "us", "Communication Services", 112.0),
+    ("NFLX", "Netflix Inc", "us", "Communication Services", 880.0),
+    ("AMD", "Advanced Micro Devices Inc", "us", "Technology", 138.0),
+    ("INTC", "Intel Corporation", "us", "Technology", 24.0),
+    ("BA", "The Boeing Company", "us", "Industrials", 155.0),
+    ("CAT", "Caterpillar Inc", "us", "Industrials", 390.0),
+    ("GS", "The Goldman Sachs Group Inc", "us", "Financials", 590.0),
+    ("COIN", "Coinbase Global Inc", "us", "Financials", 300.0),
+    ("PLTR", "Palantir Technologies Inc", "us", "Technology", 62.0),
+    ("UBER", "Uber Technologies Inc", "us", "Industrials", 70.0),
+    ("NKE", "NIKE Inc", "us", "Consumer Discretionary", 77.0),
+    ("SI", "Silvergate Capital Corporation", "us", "Financials", 2.5),
+    ("BARC", "Barclays PLC", "gb", "Financials", 2.65),
+    ("LLOY", "Lloyds Banking Group PLC", "gb", "Financials", 0.54),
+    ("HSBA", "HSBC Holdings PLC", "gb", "Financials", 7.1),
+    ("BP", "BP PLC", "gb", "Energy", 3.9),
+    ("SHEL", "Shell PLC", "gb", "Energy", 25.5),
+    ("AZN", "AstraZeneca PLC", "gb", "Health Care", 105.0),
+    ("ULVR", "Unilever PLC", "gb", "Consumer Staples", 45.0),
+    ("RR", "Rolls-Royce Holdings PLC", "gb", "Industrials", 5.6),
+    ("VOD", "Vodafone Group PLC", "gb", "Communication Services", 0.7),
+    ("TSCO", "Tesco PLC", "gb", "Consumer Staples", 3.6),
+    ("SAP", "SAP SE", "de", "Technology", 225.0),
+    ("SIE", "Siemens AG", "de", "Industrials", 185.0),
+    ("ALV", "Allianz SE", "de", "Financials", 290.0),
+    ("BMW", "Bayerische Motoren Werke AG", "de", "Consumer Discretionary", 72.0),
+    ("VOW3", "Volkswagen AG", "de", "Consumer Discretionary", 85.0),
+    ("DBK", "Deutsche Bank AG", "de", "Financials", 16.0),
+    ("ADS", "adidas AG", "de", "Consumer Discretionary", 225.0),
+    ("MC", "LVMH Moet Hennessy Louis Vuitton SE", "fr", "Consumer Discretionary", 620.0),
+    ("TTE", "TotalEnergies SE", "fr", "Energy", 56.0),
+    ("AIR", "Airbus SE", "fr", "Industrials", 150.0),
+    ("BNP", "BNP Paribas SA", "fr", "Financials", 60.0),
+    ("OR", "L'Oreal SA", "fr", "Consumer Staples", 340.0),
+    ("ASML", "ASML Holding NV", "nl", "Technology", 640.0),
+    ("INGA", "ING Groep NV", "nl", "Financials", 15.0),
+    ("SAN", "Banco Santander SA", "es", "Financials", 4.5),
+    ("ITX", "Industria de Diseno Textil SA", "es", "Consumer Discretionary", 52.0),
+    ("ENI", "Eni SpA", "it", "Energy", 13.5),
+    ("ISP", "Intesa Sanpaolo SpA", "it", "Financials", 3.8),
+    ("NESN", "Nestle SA", "ch", "Consumer Staples", 78.0),
+    ("NOVN", "Novartis AG", "ch", "Health Care", 93.0),
+    ("ROG", "Roche Holding AG", "ch", "Health Care", 255.0),
+    ("VOLVB", "AB Volvo - B", "se", "Industrials", 270.0),
+    ("EQNR", "Equinor ASA", "no", "Energy", 260.0),
+    ("NOVOB", "Novo Nordisk A/S - B", "dk", "Health Care", 720.0),
+    ("7203JP", "Toyota Motor Corporation", "jp", "Consumer Discretionary", 2700.0),
+    ("6758JP", "Sony Group Corporation", "jp", "Consumer Discretionary", 3100.0),
+    ("700HK", "Tencent Holdings Ltd", "hk", "Communication Services", 400.0),
+    ("9988HK", "Alibaba Group Holding Ltd", "hk", "Consumer Discretionary", 85.0),
+    ("5CPSG", "Silverlake Axis", "sg", "Technology", 0.32),
+    ("BHP", "BHP Group Ltd", "au", "Materials", 41.0),
+    ("CBA", "Commonwealth Bank of Australia", "au", "Financials", 150.0),
+    ("SHOP", "Shopify Inc", "ca", "Technology", 110.0),
+    ("RY", "Royal Bank of Canada", "ca", "Financials", 175.0),
+)
+
+# (epic, name, theme, currency)
+FAMOUS_ETFS: tuple[tuple[str, str, str, str], ...] = (
+    ("SPY", "SPDR S&P 500 ETF Trust", "equity", "USD"),
+    ("QQQ", "Invesco QQQ Trust", "equity", "USD"),
+    ("IWM", "iShares Russell 2000 ETF", "equity", "USD"),
+    ("DIA", "SPDR Dow Jones Industrial Average ETF", "equity", "USD"),
+    ("VTI", "Vanguard Total Stock Market ETF", "equity", "USD"),
+    ("GLD", "SPDR Gold Shares", "commodity", "USD"),
+    ("SLV", "iShares Silver Trust", "commodity", "USD"),
+    ("USO", "United States Oil Fund", "commodity", "USD"),
+    ("TLT", "iShares 20+ Year Treasury Bond ETF", "bond", "USD"),
+    ("HYG", "iShares iBoxx High Yield Corporate Bond ETF", "bond", "USD"),
+    ("LQD", "iShares iBoxx Investment Grade Corporate Bond ETF", "bond", "USD"),
+    ("EEM", "iShares MSCI Emerging Markets ETF", "regional", "USD"),
+    ("EWJ", "iShares MSCI Japan ETF", "regional", "USD"),
+    ("FXI", "iShares China Large-Cap ETF", "regional", "USD"),
+    ("XLF", "Financial Select Sector SPDR Fund", "sector", "USD"),
+    ("XLE", "Energy Select Sector SPDR Fund", "sector", "USD"),
+    ("XLK", "Technology Select Sector SPDR Fund", "sector", "USD"),
+    ("SMH", "VanEck Semiconductor ETF", "sector", "USD"),
+    ("GDX", "VanEck Gold Miners ETF", "sector", "USD"),
+    ("ARKK", "ARK Innovation ETF", "thematic", "USD"),
+    ("TQQQ", "ProShares UltraPro QQQ", "leveraged", "USD"),
+    ("SQQQ", "ProShares UltraPro Short QQQ", "leveraged", "USD"),
+    ("UVXY", "ProShares Ultra VIX Short-Term Futures ETF", "leveraged", "USD"),
+)
+
+# theme -> leaf name and the word generated fund names use
+ETF_THEMES: dict[str, tuple[str, str]] = {
+    "equity": ("Equity ETFs", "Equity"),
+    "bond": ("Bond ETFs", "Bond"),
+    "commodity": ("Commodity ETFs", "Commodity"),
+    "sector": ("Sector ETFs", "Sector"),
+    "regional": ("Regional ETFs", "Regional"),
+    "thematic": ("Thematic ETFs", "Innovation"),
+    "leveraged": ("Leveraged ETFs", "3x Leveraged"),
+}
+
+# Generated company names: stem (+ stem) + tail + a legal suffix chosen per country
+NAME_STEMS: tuple[str, ...] = (
+    "Acme", "Alder", "Altus", "Amber", "Apex", "Arbor", "Argent", "Astra", "Atlas", "Aurora", "Axion",
+    "Beacon", "Birch", "Blue", "Bolt", "Bright", "Cedar", "Centra", "Cobalt", "Comet", "Coral", "Crest",
+    "Crown", "Delta", "Echo", "Ember", "Everest", "Falcon", "Fern", "Flint", "Frontier", "Garnet",
+    "Glacier", "Granite", "Harbor", "Helix", "Horizon", "Hudson", "Indigo", "Iron", "Juniper", "Keystone",
+    "Lumen", "Lynx", "Magnolia", "Maple", "Meridian", "Mesa", "Nimbus", "Noble", "Northstar", "Nova", "Oak",
+    "Onyx", "Orbit", "Orion", "Pacific", "Paragon", "Peak", "Pine", "Pioneer", "Polar", "Prairie", "Prism",
+    "Quantum", "Quartz", "Radiant", "Raven", "Redwood", "Ridge", "River", "Sable", "Saffron", "Sage",
+    "Sequoia", "Sierra", "Silver", "Solar", "Sonic", "Sterling", "Stone", "Summit", "Terra", "Thunder",
+    "Titan", "Topaz", "Trident", "Union", "Vanguard", "Vector", "Verde", "Vertex", "Vista", "Willow",
+    "Zenith", "Zephyr",
+)  # fmt: skip
+
+NAME_TAILS: tuple[str, ...] = (
+    "Systems", "Holdings", "Group", "Technologies", "Energy", "Pharmaceuticals", "Financial", "Industries",
+    "Networks", "Foods", "Brands", "Resources", "Capital", "Therapeutics", "Logistics", "Materials",
+    "Semiconductor", "Entertainment", "Properties", "Motors", "Biosciences", "Software", "Telecom",
+    "Minerals", "Retail", "Airlines", "Insurance", "Bancorp", "Labs", "Robotics",
+)  # fmt: skip
