@@ -19,12 +19,16 @@ __all__ = ["SimulatorRuntime"]
 _UNIVERSE_SETTINGS = ("seed", "scale", "day")
 
 
+def _state_for(config: SimulatorConfig) -> SimulatorState:
+    return SimulatorState(build_universe(config.seed, config.scale, config.day))
+
+
 class SimulatorRuntime:
     """The simulator's moving parts; route handlers reach it through ``request.app.state.runtime``."""
 
     def __init__(self, config: SimulatorConfig) -> None:
         self.config = config
-        self.state = SimulatorState(build_universe(config.seed, config.scale, config.day))
+        self.state = _state_for(config)
         self.sessions = SessionStore()
         self.limiter = SlidingWindowLimiter()
         self.stats = SimulatorStats()
@@ -39,13 +43,12 @@ class SimulatorRuntime:
     async def change_settings(self, changes: dict[str, Any]) -> None:
         """Apply run-time settings; a new seed, scale or day rebuilds the universe and drops API edits.
 
-        Sessions, counters and faults survive. The rebuild runs in a worker thread so the server keeps
-        answering meanwhile.
+        Sessions, counters and faults survive. The rebuild (universe and indexes) runs in a worker thread,
+        so the server keeps answering meanwhile.
         """
         config = self.config.with_changes(changes)
         if any(name in changes for name in _UNIVERSE_SETTINGS):
-            universe = await asyncio.to_thread(build_universe, config.seed, config.scale, config.day)
-            self.state = SimulatorState(universe)
+            self.state = await asyncio.to_thread(_state_for, config)
         self.config = config
         self.latency = LatencyModel(config)
 
