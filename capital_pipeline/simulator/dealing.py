@@ -17,7 +17,16 @@ from typing import Any
 
 from capital_pipeline.simulator.responses import ApiError
 
-__all__ = ["DealRequest", "Protection", "check_size", "deal_request", "number_field", "protection", "rounded"]
+__all__ = [
+    "DealRequest",
+    "Protection",
+    "check_size",
+    "check_stop_entry",
+    "deal_request",
+    "number_field",
+    "protection",
+    "rounded",
+]
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,22 @@ def check_size(size: float, details: dict[str, Any]) -> None:
         raise ApiError(400, f"error.invalid.size.minvalue: {minimum}")
     if size > maximum:
         raise ApiError(400, f"error.invalid.size.maxvalue: {maximum}")
+
+
+def check_stop_entry(direction: str, level: float, details: dict[str, Any]) -> None:
+    """A STOP order enters beyond the market by at least ``minStopOrProfitDistance``: a BUY above the offer, a
+    SELL below the bid; otherwise 400 ``error.validation.stop.price`` (observed live, REFERENCE §7)."""
+    snapshot = details["snapshot"]
+    if direction == "BUY":
+        allowed = level >= snapshot["offer"] + _distance(
+            details["dealingRules"]["minStopOrProfitDistance"], level
+        )
+    else:
+        allowed = level <= snapshot["bid"] - _distance(
+            details["dealingRules"]["minStopOrProfitDistance"], level
+        )
+    if not allowed:
+        raise ApiError(400, "error.validation.stop.price")
 
 
 def protection(

@@ -1,8 +1,9 @@
 """Working order endpoints: list, create, update, delete, in the simulator's own book (``trading.py``).
 
 Stop and profit of an order are checked against the order level and stored as distances, the way
-``GET /workingorders`` shows them. ``goodTillDate`` is UTC (REFERENCE §6); a past date is 400
-``error.not-in-future.goodTillDate``, a malformed one 400 ``error.invalid.goodTillDate``.
+``GET /workingorders`` shows them. A STOP order must enter beyond the market (``dealing.check_stop_entry``).
+``goodTillDate`` is UTC (REFERENCE §6); a past date is 400 ``error.not-in-future.goodTillDate``, a malformed
+one 400 ``error.invalid.goodTillDate``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from capital_pipeline.simulator.clock import parse_query_datetime, utc_now
-from capital_pipeline.simulator.dealing import deal_request, number_field, protection, rounded
+from capital_pipeline.simulator.dealing import (
+    check_stop_entry,
+    deal_request,
+    number_field,
+    protection,
+    rounded,
+)
 from capital_pipeline.simulator.responses import ApiError, json_response
 from capital_pipeline.simulator.routing import ApiRoute, auth_of, json_object, runtime_of
 from capital_pipeline.simulator.state import SimulatorState
@@ -69,6 +76,8 @@ async def create_order(request: Request) -> Response:
     assert level is not None  # required=True raised otherwise
     if body.get("type") not in ORDER_TYPES:
         raise ApiError(400, "error.null.type" if body.get("type") is None else "error.invalid.type")
+    if body["type"] == "STOP":
+        check_stop_entry(deal.direction, level, deal.details)
     order = WorkingOrder(
         account_id=auth.account_id,
         deal_id=state.book.new_deal_id(),
@@ -103,7 +112,10 @@ async def update_order(request: Request) -> Response:
         good_till=order.good_till if good_till is None else good_till,
         guaranteed_stop=bool(body.get("guaranteedStop", order.guaranteed_stop)),
     )
-    _set_distances(amended, body, state.catalogue.universe.markets[order.epic])
+    details = state.catalogue.universe.markets[order.epic]
+    if amended.order_type == "STOP":
+        check_stop_entry(amended.direction, amended.level, details)
+    _set_distances(amended, body, details)
     state.book.orders[order.deal_id] = order = amended
     reference = state.book.new_order_reference()
     state.book.confirm(reference, order, "AMENDED", "AMENDED")

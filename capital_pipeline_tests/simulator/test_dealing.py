@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from capital_pipeline.simulator.dealing import check_size, protection
+from capital_pipeline.simulator.dealing import check_size, check_stop_entry, protection
 from capital_pipeline.simulator.responses import ApiError
 
 DETAILS = {
@@ -51,6 +51,16 @@ def test_distances_and_amounts_become_levels() -> None:
     )
     assert (short.stop_level, short.profit_level) == (110.0, 95.0)
     assert protection({}, DETAILS, direction="BUY", reference=100.0, size=1).stop_level is None
+
+
+def test_stop_entry_orders_must_enter_beyond_the_market() -> None:
+    market = DETAILS | {"snapshot": {"bid": 99.0, "offer": 100.0, "decimalPlacesFactor": 3}}
+    check_stop_entry("BUY", 100.5, market)
+    check_stop_entry("SELL", 98.5, market)
+    for direction, level in (("BUY", 100.2), ("SELL", 98.8), ("BUY", 90.0)):
+        with pytest.raises(ApiError) as error:
+            check_stop_entry(direction, level, market)
+        assert (error.value.status, error.value.code) == (400, "error.validation.stop.price")
 
 
 def test_size_bounds() -> None:
