@@ -32,6 +32,7 @@ __all__ = [
     "UniverseChanges",
     "Watchlist",
     "build_universe",
+    "populate",
 ]
 
 
@@ -174,8 +175,11 @@ def _summary(details: dict, timezone_offset: int) -> dict:
     return summary
 
 
-def _populate(cat: Catalogue) -> dict:
-    """Day 0 of every category, in the top-level nodes' order; returns the makers of new listings."""
+def populate(cat: Catalogue) -> dict:
+    """Fill an empty catalogue with day 0 of every category, in the top-level nodes' order.
+
+    Returns the makers of new listings by kind (``share``, ``etf``, ``crypto``), as ``Evolution`` needs them.
+    """
     for epic in (*(share[0] for share in FAMOUS_SHARES), *(etf[0] for etf in FAMOUS_ETFS)):
         cat.registry.claim(epic)  # before any ticker is generated, so none can take a real one
     add_commons_leaves(cat)
@@ -205,7 +209,7 @@ def build_universe(seed: int = 1, scale: int = 1, day: int = 0) -> Universe:
     if scale < 1 or day < 0:
         raise ValueError(f"scale must be >= 1 and day >= 0, got scale={scale} day={day}")
     cat = Catalogue(seed, scale)
-    listers = _populate(cat)
+    listers = populate(cat)
     account_rng = cat.rng("accounts")
     client = build_client(account_rng)
     accounts, preferences = build_accounts(account_rng)

@@ -22,6 +22,7 @@ from capital_pipeline.simulator.universe_names import NAME_STEMS, NAME_TAILS
 __all__ = ["Evolution"]
 
 _WATCHLIST_MIN, _WATCHLIST_MAX = 5, 60
+_LISTING_MIX = {"share": 75, "etf": 12, "crypto": 13}  # new listings per 100, by kind
 
 
 @dataclass(frozen=True)
@@ -34,38 +35,112 @@ class _Before:
 
 
 class Evolution:
-    """Applies days one after another to a catalogue and its watchlists, in place."""
+    """Applies days to a catalogue and its watchlists, in place.
+
+    ``apply`` runs one random day. The event methods (``list_new`` ... ``delist``) between ``begin_day`` and
+    ``end_day`` are the same steps, callable one by one to script a day.
+    """
 
     def __init__(self, cat: Catalogue, listers: dict, watchlists: list[WatchlistDraft]) -> None:
         self.cat, self.listers, self.watchlists = cat, listers, watchlists
+        self._before: dict[str, _Before | None] = {}
+        self._touched_today: list[str] = []
+        self._watch_before: dict[str, list[str]] = {}
 
     def apply(self, day: int) -> dict[str, list]:
         """Apply day ``day``'s events; returns the day's changes as lists keyed like ``UniverseChanges``."""
         rng = self.cat.rng(f"day:{day}")
-        self._before: dict[str, _Before | None] = {}
-        watch_before = {wl["id"]: list(wl["epics"]) for wl in self.watchlists}
+        self.begin_day()
         epics = list(self.cat.listings)
         scale = self.cat.scale
-        kinds, weights = list(self.listers), [75, 12, 13]
         for _ in range(rng.randint(1, 5) * scale):
-            epic = self.listers[rng.choices(kinds, weights)[0]].new_listing(rng)
-            self._before[epic] = None
-            epics.append(epic)
+            epics.append(self.list_new(rng, rng.choices(list(_LISTING_MIX), list(_LISTING_MIX.values()))[0]))
         for _ in range(rng.randint(0, 3) * scale):
-            self._rename(rng, self._pick(rng, epics, kind="SHARES"))
+            self.rename(rng, self._pick(rng, epics, kind="SHARES"))
         for _ in range(rng.randint(1, 6) * scale):
-            self._change_margin(rng, self._pick(rng, epics))
+            self.change_margin(rng, self._pick(rng, epics))
         for _ in range(rng.randint(1, 6) * scale):
-            self._change_rule(rng, self._pick(rng, epics))
+            self.change_rule(rng, self._pick(rng, epics))
         for _ in range(rng.randint(1, 4)):
             self._edit_watchlist(rng, rng.choice([wl for wl in self.watchlists if wl["editable"]]), epics)
         for _ in range(rng.randint(1, 4) * scale):
-            self._delist(self._pick(rng, epics))
-        if rng.random() < 0.6:  # sometimes delist a market touched today, so the diff must cancel events
-            touched = [e for e in self._before if e in self.cat.listings and self.cat.listings[e].generated]
+            self.delist(self._pick(rng, epics))
+        if rng.random() < 0.6:  # delist a market touched today, so the diff has events to cancel
+            touched = [
+                e for e in self._touched_today if e in self.cat.listings and self.cat.listings[e].generated
+            ]
             if touched:
-                self._delist(rng.choice(touched))
-        return self._changes(watch_before)
+                self.delist(rng.choice(touched))
+        return self.end_day()
+
+    def begin_day(self) -> None:
+        """Start recording a day: the state of every market touched from now on is kept as it was."""
+        self._before, self._touched_today = {}, []
+        self._watch_before = {wl["id"]: list(wl["epics"]) for wl in self.watchlists}
+
+    def list_new(self, rng: random.Random, kind: str) -> str:
+        """List a new market of ``kind`` (share, etf or crypto); returns its epic."""
+        epic = self.listers[kind].new_listing(rng)
+        self._before[epic] = None
+        self._touched_today.append(epic)
+        return epic
+
+    def rename(self, rng: random.Random, epic: str | None) -> None:
+        """Give a market a new generated name with the same legal suffix."""
+        if epic is None:
+            return
+        listing = self._touch(epic)
+        legal = listing.name.rsplit(" ", 1)[-1]
+        while (name := f"{rng.choice(NAME_STEMS)} {rng.choice(NAME_TAILS)} {legal}") == listing.name:
+            pass
+        listing.name = name
+
+    def change_margin(self, rng: random.Random, epic: str | None) -> None:
+        """Move a market's margin factor to another value its instrument type allows."""
+        if epic is None:
+            return
+        listing = self._touch(epic)
+        listing.margin_factor = rng.choice(
+            [m for m in MARGIN_CHOICES[listing.kind] if m != listing.margin_factor]
+        )
+
+    def change_rule(self, rng: random.Random, epic: str | None) -> None:
+        """Change one of a market's changeable dealing rules."""
+        if epic is None:
+            return
+        listing = self._touch(epic)
+        rule = rng.choice(list(CHANGEABLE_RULES))
+        listing.rules[rule] = rng.choice([v for v in CHANGEABLE_RULES[rule] if v != listing.rules[rule]])
+
+    def add_to_watchlist(self, watchlist_id: str, epic: str) -> None:
+        """Append a listed market to a watchlist (once)."""
+        members = self._watchlist(watchlist_id)["epics"]
+        if epic in self.cat.listings and epic not in members:
+            members.append(epic)
+            self._touched_today.append(epic)
+
+    def remove_from_watchlist(self, watchlist_id: str, epic: str) -> None:
+        """Take a market out of a watchlist."""
+        members = self._watchlist(watchlist_id)["epics"]
+        if epic in members:
+            members.remove(epic)
+
+    def delist(self, epic: str | None) -> None:
+        """Remove a market from the catalogue, the navigation tree and every watchlist."""
+        if epic is None or epic not in self.cat.listings:
+            return
+        self._touch(epic)
+        self.cat.delist(epic)
+        for watchlist in self.watchlists:
+            if epic in watchlist["epics"]:
+                watchlist["epics"].remove(epic)
+
+    def end_day(self) -> dict[str, list]:
+        """The exact differences from the start of the day, each list sorted."""
+        return self._market_changes() | self._watchlist_changes()
+
+    def _watchlist(self, watchlist_id: str) -> WatchlistDraft:
+        return next(wl for wl in self.watchlists if wl["id"] == watchlist_id)
 
     def _pick(self, rng: random.Random, epics: list[str], kind: str | None = None) -> str | None:
         """A generated, still-listed market (the real head of the universe is never changed)."""
@@ -79,31 +154,8 @@ class Evolution:
         listing = self.cat.listings[epic]
         if epic not in self._before:
             self._before[epic] = _Before(listing.name, listing.margin_factor, dict(listing.rules))
+        self._touched_today.append(epic)
         return listing
-
-    def _rename(self, rng: random.Random, epic: str | None) -> None:
-        if epic is None:
-            return
-        listing = self._touch(epic)
-        legal = listing.name.rsplit(" ", 1)[-1]
-        while (name := f"{rng.choice(NAME_STEMS)} {rng.choice(NAME_TAILS)} {legal}") == listing.name:
-            pass
-        listing.name = name
-
-    def _change_margin(self, rng: random.Random, epic: str | None) -> None:
-        if epic is None:
-            return
-        listing = self._touch(epic)
-        listing.margin_factor = rng.choice(
-            [m for m in MARGIN_CHOICES[listing.kind] if m != listing.margin_factor]
-        )
-
-    def _change_rule(self, rng: random.Random, epic: str | None) -> None:
-        if epic is None:
-            return
-        listing = self._touch(epic)
-        rule = rng.choice(list(CHANGEABLE_RULES))
-        listing.rules[rule] = rng.choice([v for v in CHANGEABLE_RULES[rule] if v != listing.rules[rule]])
 
     def _edit_watchlist(self, rng: random.Random, watchlist: WatchlistDraft, epics: list[str]) -> None:
         """Add a market like one already in the list, or remove one; sizes stay within 5-60."""
@@ -111,22 +163,12 @@ class Evolution:
         if len(members) <= _WATCHLIST_MIN or (len(members) < _WATCHLIST_MAX and rng.random() < 0.5):
             kind = self.cat.listings[rng.choice(members)].kind if members else None
             candidate = self._pick(rng, epics, kind=kind)
-            if candidate is not None and candidate not in members:
-                members.append(candidate)
+            if candidate is not None:
+                self.add_to_watchlist(watchlist["id"], candidate)
         else:
-            members.pop(rng.randrange(len(members)))
+            self.remove_from_watchlist(watchlist["id"], rng.choice(members))
 
-    def _delist(self, epic: str | None) -> None:
-        if epic is None or epic not in self.cat.listings:
-            return
-        if epic not in self._before:
-            self._touch(epic)
-        self.cat.delist(epic)
-        for watchlist in self.watchlists:
-            if epic in watchlist["epics"]:
-                watchlist["epics"].remove(epic)
-
-    def _changes(self, watch_before: dict[str, list[str]]) -> dict[str, list]:
+    def _market_changes(self) -> dict[str, list]:
         listings = self.cat.listings
         changes: dict[str, list] = {
             "listed": sorted(e for e, b in self._before.items() if b is None and e in listings),
@@ -152,11 +194,12 @@ class Evolution:
                     changes["dealing_rules_changed"].append(
                         {"epic": epic, "field": rule, "old_value": old, "new_value": new}
                     )
-        changes["watchlist_added"], changes["watchlist_removed"] = [], []
-        for watchlist in self.watchlists:
-            before, after = set(watch_before[watchlist["id"]]), set(watchlist["epics"])
-            for epic in sorted(after - before):
-                changes["watchlist_added"].append({"watchlist_id": watchlist["id"], "epic": epic})
-            for epic in sorted(before - after):
-                changes["watchlist_removed"].append({"watchlist_id": watchlist["id"], "epic": epic})
         return changes
+
+    def _watchlist_changes(self) -> dict[str, list]:
+        added, removed = [], []
+        for watchlist in self.watchlists:
+            before, after = set(self._watch_before[watchlist["id"]]), set(watchlist["epics"])
+            added += [{"watchlist_id": watchlist["id"], "epic": epic} for epic in sorted(after - before)]
+            removed += [{"watchlist_id": watchlist["id"], "epic": epic} for epic in sorted(before - after)]
+        return {"watchlist_added": added, "watchlist_removed": removed}
