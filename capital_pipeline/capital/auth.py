@@ -1,9 +1,13 @@
-"""The session seen by requests: an ``httpx.Auth`` flow over a ``SessionManager``.
+"""The session seen by requests: an ``httpx.Auth`` flow over a ``SessionManager`` and the pace.
 
 The flow injects ``CST``/``X-SECURITY-TOKEN``, adopts tokens from any response that carries them (REFERENCE.md
 section 2), and on a 401 ``error.invalid.session.token`` (or ``error.security.token-invalid``, section 3) logs
 in once and replays the request. Logins are serialized under one asyncio lock: concurrent requests that all
-hit an expired session wait for the first one's login instead of logging in themselves."""
+hit an expired session wait for the first one's login instead of logging in themselves.
+A request takes its slot under the pace before its tokens: tokens are checked once the slot is ours, so
+requests queued behind a refused session wait for the new one instead of going out with tokens known dead
+(the slot goes back to the pace meanwhile).
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,9 @@ import httpx
 
 from capital_pipeline.capital.errors import SESSION_EXPIRED_CODES, error_code_of
 from capital_pipeline.capital.login import Logins, session_headers
-from capital_pipeline.capital.pacing import Clock
+from capital_pipeline.capital.pacing import Clock, Pacer
 from capital_pipeline.capital.session import SessionLifetime, TokenBundle
+from capital_pipeline.capital.transport import PACED
 
 __all__ = ["ANONYMOUS", "SessionAuth", "SessionManager", "SessionStore", "StoredSession"]
 
@@ -54,6 +59,7 @@ class SessionManager:
     ) -> None:
         self._logins, self._lifetime, self._clock, self._store = logins, lifetime, clock, store
         self._bundle = bundle
+        self._refused: TokenBundle | None = None
         self._lock = asyncio.Lock()
         self._published_at = clock.now()
         # The account a caller switched to: a fresh login lands on the default one and must switch back.
@@ -80,10 +86,18 @@ class SessionManager:
         async with self._store.locked() as stored:
             return stored.read()
 
+    def is_current(self, bundle: TokenBundle) -> bool:
+        """Whether ``bundle`` is still the session to use (not replaced, refused or too old meanwhile)."""
+        return bundle.same_tokens(self._bundle) and self._usable(bundle, self._refused)
+
+    def refused(self, bundle: TokenBundle) -> None:
+        """The server refused ``bundle``: nobody sends with it any more; the next ``current`` replaces it."""
+        self._refused = bundle
+
     async def current(self) -> TokenBundle:
         """A bundle fresh enough for one more request, logging in first if needed; marks it used now."""
         bundle = self._bundle
-        if bundle is None or not self._lifetime.is_fresh(bundle, self._clock.now()):
+        if bundle is None or not self._usable(bundle, self._refused):
             bundle = await self.refresh(stale=bundle)
         now = self._clock.now()
         self._bundle = bundle.used_at(now)
@@ -152,10 +166,10 @@ def _session_refused(response: httpx.Response) -> bool:
 
 
 class SessionAuth(httpx.Auth):
-    """Injects the session's tokens, adopts new ones, and re-logs in once on an expired session."""
+    """Paces, injects the session's tokens, adopts new ones, and re-logs in once on an expired session."""
 
-    def __init__(self, manager: SessionManager) -> None:
-        self._manager = manager
+    def __init__(self, manager: SessionManager, pacer: Pacer) -> None:
+        self._manager, self._pacer = manager, pacer
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         raise RuntimeError("the Capital.com client is async only")
@@ -164,15 +178,22 @@ class SessionAuth(httpx.Auth):
         if request.extensions.get(ANONYMOUS):
             yield request
             return
-        bundle = await self._manager.current()
-        request.headers.update(session_headers(bundle))
-        response = yield request
-        await response.aread()
-        await self._manager.adopt(response, bundle)
-        if not _session_refused(response):
-            return
-        bundle = await self._manager.refresh(stale=bundle)
-        request.headers.update(session_headers(bundle))
-        response = yield request
-        await response.aread()
-        await self._manager.adopt(response, bundle)
+        for attempt in (1, 2):
+            bundle = await self._paced_session(request)
+            response = yield request
+            await response.aread()
+            await self._manager.adopt(response, bundle)
+            if attempt == 2 or not _session_refused(response):
+                return
+            self._manager.refused(bundle)
+
+    async def _paced_session(self, request: httpx.Request) -> TokenBundle:
+        """A slot under the pace and a session still good once the slot is ours, set on ``request``."""
+        while True:
+            bundle = await self._manager.current()
+            reservation = await self._pacer.before_send(is_login=False)
+            if self._manager.is_current(bundle):
+                request.headers.update(session_headers(bundle))
+                request.extensions[PACED] = reservation
+                return bundle
+            await reservation.withdraw()

@@ -121,7 +121,7 @@ class CapitalClient:
             settings.session_idle_limit, settings.session_hard_cap, settings.session_refresh_margin
         )
         self._session = SessionManager(self._logins, lifetime, clock, bundle=session, store=session_store)
-        self._http.auth = SessionAuth(self._session)
+        self._http.auth = SessionAuth(self._session, pacer)
 
     async def __aenter__(self) -> CapitalClient:
         return self

@@ -117,7 +117,7 @@ class ClientSettings:
     logins_per_second: int = 1
     # Added to each 1 s window, and the most a request's arrival may be estimated late (pacing.py explains).
     rate_margin: float = 0.01
-    arrival_jitter_cap: float = 0.1
+    arrival_jitter_cap: float = 0.25
     # Sessions die 10 minutes after last use and (observed) an hour after login (REFERENCE.md section 3).
     session_idle_limit: float = 600.0
     session_hard_cap: float = 3600.0

@@ -69,9 +69,11 @@ SYSTEM_CLOCK = SystemClock()
 
 
 class Reservation(Protocol):
-    """One admitted request; ``answered`` is called once its answer (or failure) is in."""
+    """An admitted request: ``answered`` once its answer (or failure) is in, ``withdraw`` if never sent."""
 
     async def answered(self, *, ok: bool) -> None: ...
+
+    async def withdraw(self) -> None: ...
 
 
 class RateLimiter(Protocol):
@@ -118,14 +120,17 @@ def _wait(entries: list[_Entry], now: float, limit: int, span: float, model: Arr
     return max(counted[-limit] + span - now, 1e-6)
 
 
-class _LocalReservation:
-    def __init__(self, entry: _Entry, model: ArrivalModel, clock: Clock) -> None:
-        self._entry, self._model, self._clock = entry, model, clock
+class _Reservation:
+    """A slot taken in ``limiter``: answered once sent, or withdrawn if the request is not sent after all."""
+
+    def __init__(self, limiter: SlidingWindowLimiter | FileSlidingWindowLimiter, entry: _Entry) -> None:
+        self._limiter, self._entry = limiter, entry
 
     async def answered(self, *, ok: bool) -> None:
-        self._entry.round_trip = self._clock.now() - self._entry.sent
-        if ok:
-            self._model.observe(self._entry.round_trip)
+        await self._limiter.record_answer(self._entry, ok=ok)
+
+    async def withdraw(self) -> None:
+        await self._limiter.withdraw(self._entry)
 
 
 class SlidingWindowLimiter:
@@ -136,7 +141,7 @@ class SlidingWindowLimiter:
         limit: int,
         window: float = 1.0,
         margin: float = 0.01,
-        jitter_cap: float = 0.1,
+        jitter_cap: float = 0.25,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._limit, self._span, self._clock = limit, window + margin, clock
@@ -151,15 +156,15 @@ class SlidingWindowLimiter:
                 await self._clock.sleep(wait)
             entry = _Entry(self._clock.now())
             self._entries.append(entry)
-            return _LocalReservation(entry, self._model, self._clock)
+            return _Reservation(self, entry)
 
+    async def record_answer(self, entry: _Entry, *, ok: bool) -> None:
+        entry.round_trip = self._clock.now() - entry.sent
+        if ok:
+            self._model.observe(entry.round_trip)
 
-class _FileReservation:
-    def __init__(self, limiter: FileSlidingWindowLimiter, entry: _Entry) -> None:
-        self._limiter, self._entry = limiter, entry
-
-    async def answered(self, *, ok: bool) -> None:
-        await self._limiter.record_answer(self._entry, ok=ok)
+    async def withdraw(self, entry: _Entry) -> None:
+        self._entries = [kept for kept in self._entries if kept is not entry]
 
 
 class FileSlidingWindowLimiter:
@@ -171,7 +176,7 @@ class FileSlidingWindowLimiter:
         limit: int,
         window: float = 1.0,
         margin: float = 0.01,
-        jitter_cap: float = 0.1,
+        jitter_cap: float = 0.25,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         ensure_private_directory(path.parent)
@@ -189,7 +194,7 @@ class FileSlidingWindowLimiter:
                     wait = _wait(entries, entry.sent, self._limit, self._span, self._model)
                     if wait == 0:
                         state.write_text(json.dumps([*map(_entry_json, entries), _entry_json(entry)]))
-                        return _FileReservation(self, entry)
+                        return _Reservation(self, entry)
                 await self._clock.sleep(wait)
 
     async def record_answer(self, entry: _Entry, *, ok: bool) -> None:
@@ -203,6 +208,11 @@ class FileSlidingWindowLimiter:
                 if stored.token == entry.token:
                     stored.round_trip = entry.round_trip
             state.write_text(json.dumps([_entry_json(stored) for stored in entries]))
+
+    async def withdraw(self, entry: _Entry) -> None:
+        async with locked_file(self._path) as state:
+            kept = [stored for stored in _read_entries(state) if stored.token != entry.token]
+            state.write_text(json.dumps([_entry_json(stored) for stored in kept]))
 
 
 def _entry_json(entry: _Entry) -> list[object]:
@@ -226,6 +236,10 @@ class _Reservations:
     async def answered(self, *, ok: bool) -> None:
         for reservation in self._reservations:
             await reservation.answered(ok=ok)
+
+    async def withdraw(self) -> None:
+        for reservation in self._reservations:
+            await reservation.withdraw()
 
 
 @dataclass

@@ -137,9 +137,9 @@ class FakeCapital:
         route = route_of(request.method, raw_path) or f"{request.method} ?"
         body = json.loads(request.content) if request.content else None
         params = dict(request.url.params)
-        self.requests.append(
-            Arrival(request.method, route, raw_path, params, request.headers, body, self.clock.now())
-        )
+        headers = httpx.Headers(request.headers)  # a replayed request object gets new headers later
+        arrival = Arrival(request.method, route, raw_path, params, headers, body, self.clock.now())
+        self.requests.append(arrival)
         if self._faults.get(route):
             return self._faults[route].pop(0)()
         return self.answer(request, route, raw_path, params, body)

@@ -85,6 +85,21 @@ async def test_concurrent_requests_hitting_an_expired_session_share_one_relogin(
 
 
 @pytest.mark.anyio
+async def test_requests_queued_behind_a_refused_session_wait_for_the_new_one() -> None:
+    api = FakeCapital(FakeClock())
+    async with client_for(api, requests_per_second=5) as client:
+        await client.login()
+        api.expire_sessions()
+        await asyncio.gather(*(client.accounts() for _ in range(20)))
+    refused = [
+        arrival for arrival in api.arrivals("GET /accounts") if arrival.headers["CST"] == "cst-secret-1"
+    ]
+    assert len(refused) <= 5  # only those already sent with the old tokens; the other 15 waited
+    assert len(api.arrivals("GET /accounts")) == 20 + len(refused)
+    assert routes(api).count("POST /session") == 2
+
+
+@pytest.mark.anyio
 async def test_a_session_refused_again_after_relogin_is_an_error_not_a_loop() -> None:
     api = FakeCapital(FakeClock())
     async with client_for(api) as client:
