@@ -1,0 +1,246 @@
+"""The snapshot's assets: one per warehouse table, built by four API steps and published by ``snapshots``.
+
+Each API step fetches its part through the run's shared session and checks it in the same step. Nothing is
+written to the warehouse until ``snapshots`` publishes every table of the snapshot in one transaction, so
+a run that fails anywhere leaves no partial snapshot in any table or view.
+
+(No ``from __future__ import annotations`` here: Dagster reads the annotations of asset functions.)
+"""
+
+from collections.abc import Iterator
+
+import pandas as pd
+from dagster import (
+    AssetExecutionContext,
+    AssetIn,
+    AssetOut,
+    AssetSpec,
+    MetadataValue,
+    Output,
+    asset,
+    multi_asset,
+)
+
+from capital_pipeline.defs import checks
+from capital_pipeline.defs.metadata import table_metadata, table_schema
+from capital_pipeline.defs.resources import CapitalApiResource, WarehouseResource
+from capital_pipeline.defs.run_scope import (
+    call_api,
+    close_run_session,
+    progress_logger,
+    run_identity,
+    run_request_count,
+)
+from capital_pipeline.snapshot import (
+    account_frames,
+    fetch_accounts,
+    fetch_market_details,
+    fetch_navigation,
+    fetch_watchlists,
+    market_frame,
+    navigation_frames,
+    snapshot_epics,
+    watchlist_frames,
+)
+from capital_pipeline.warehouse import Snapshot, table_named
+
+__all__ = [
+    "GROUP",
+    "capital_accounts",
+    "capital_navigation",
+    "capital_watchlists",
+    "markets",
+    "snapshots",
+]
+
+GROUP = "capital"
+KINDS = {"python", "pandas", "sql"}
+# Every API step shares one request budget per API key; Dagster runs at most this many of them at once.
+API_POOL = "capital_api"
+# DuckDB allows one writing process per file: publishing steps of overlapping runs take turns.
+WAREHOUSE_POOL = "capital_warehouse"
+
+
+def table_spec(table: str, deps: tuple[str, ...] = ()) -> AssetSpec:
+    """The asset of warehouse table ``table``, described from its one declaration."""
+    declared = table_named(table)
+    description = (
+        f"{declared.description}\n\nGrain: {declared.grain}. Keys: {', '.join(declared.keys)}. "
+        f"Write mode: {declared.write_mode.value}; written together with every other table of the "
+        "snapshot when `snapshots` publishes it."
+    )
+    return AssetSpec(
+        table,
+        group_name=GROUP,
+        kinds=KINDS,
+        deps=deps,
+        description=description,
+        metadata={"dagster/column_schema": table_schema(table), "dagster/table_name": f"capital.{table}"},
+    )
+
+
+def table_outs(*tables: str) -> dict[str, AssetOut]:
+    """Outputs for a step building several tables; their frames travel to ``snapshots`` by IO manager."""
+    return {table: AssetOut.from_spec(table_spec(table), dagster_type=pd.DataFrame) for table in tables}
+
+
+def _outputs(frames: dict[str, pd.DataFrame], **extra: object) -> Iterator[Output]:
+    for table, frame in frames.items():
+        yield Output(frame, output_name=table, metadata=table_metadata(table, frame, **extra))
+
+
+@multi_asset(
+    outs=table_outs("accounts", "account_preferences"),
+    check_specs=[
+        checks.unique_keys_check_spec("accounts"),
+        checks.unique_keys_check_spec("account_preferences"),
+    ],
+    pool=API_POOL,
+)
+def capital_accounts(context: AssetExecutionContext, capital: CapitalApiResource):
+    """Every account of the login and each account's preferences (switching accounts as needed)."""
+    part = call_api(context, capital, "accounts", fetch_accounts)
+    frames = account_frames(part)
+    yield from _outputs(frames)
+    for table, frame in frames.items():
+        yield checks.unique_keys_check(table, frame)
+
+
+@multi_asset(
+    outs=table_outs("navigation_nodes", "navigation_markets"),
+    check_specs=[
+        checks.unique_keys_check_spec("navigation_nodes"),
+        checks.unique_keys_check_spec("navigation_markets"),
+        checks.membership_check_spec("navigation_markets", "node_id", "navigation_nodes", "nodes_known"),
+        checks.drop_check_spec("navigation_nodes"),
+        checks.truncation_check_spec(),
+    ],
+    pool=API_POOL,
+)
+def capital_navigation(
+    context: AssetExecutionContext, capital: CapitalApiResource, warehouse: WarehouseResource
+):
+    """The whole navigation tree, crawled concurrently within the API's pace."""
+    progress = progress_logger(context)
+    crawl = call_api(context, capital, "navigation", lambda client: fetch_navigation(client, progress))
+    frames = navigation_frames(crawl)
+    yield from _outputs(frames, truncated_nodes=len(crawl.truncated_node_ids))
+    nodes, members = frames["navigation_nodes"], frames["navigation_markets"]
+    yield checks.unique_keys_check("navigation_nodes", nodes)
+    yield checks.unique_keys_check("navigation_markets", members)
+    yield checks.membership_check(
+        "navigation_markets", "node_id", members["node_id"], nodes["node_id"], "nodes_known"
+    )
+    snapshot_id = run_identity(context).snapshot_id
+    yield checks.drop_check("navigation_nodes", len(nodes), warehouse.warehouse(), snapshot_id)
+    yield checks.truncation_check(nodes)
+
+
+@multi_asset(
+    outs=table_outs("watchlists", "watchlist_markets"),
+    check_specs=[
+        checks.unique_keys_check_spec("watchlists"),
+        checks.unique_keys_check_spec("watchlist_markets"),
+    ],
+    pool=API_POOL,
+)
+def capital_watchlists(context: AssetExecutionContext, capital: CapitalApiResource):
+    """Every watchlist and its markets."""
+    part = call_api(context, capital, "watchlists", fetch_watchlists)
+    frames = watchlist_frames(part)
+    yield from _outputs(frames)
+    for table, frame in frames.items():
+        yield checks.unique_keys_check(table, frame)
+
+
+@asset(
+    name="markets",
+    group_name=GROUP,
+    kinds=KINDS,
+    description=table_spec("markets").description,
+    metadata={"dagster/column_schema": table_schema("markets"), "dagster/table_name": "capital.markets"},
+    ins={"navigation_markets": AssetIn(), "watchlist_markets": AssetIn()},
+    check_specs=[
+        checks.unique_keys_check_spec("markets"),
+        checks.drop_check_spec("markets"),
+    ],
+    pool=API_POOL,
+)
+def markets(
+    context: AssetExecutionContext,
+    capital: CapitalApiResource,
+    warehouse: WarehouseResource,
+    navigation_markets: pd.DataFrame,
+    watchlist_markets: pd.DataFrame,
+):
+    """Details of every epic listed in navigation or a watchlist, fetched 50 per request."""
+    epics = snapshot_epics(navigation_markets, watchlist_markets)
+    progress = progress_logger(context)
+    batch = call_api(
+        context, capital, "markets", lambda client: fetch_market_details(client, epics, progress)
+    )
+    frame = market_frame(batch.details)
+    yield Output(frame, metadata=table_metadata("markets", frame, missing_epics=len(batch.missing)))
+    yield checks.unique_keys_check("markets", frame)
+    snapshot_id = run_identity(context).snapshot_id
+    yield checks.drop_check("markets", len(frame), warehouse.warehouse(), snapshot_id)
+
+
+@asset(
+    name="snapshots",
+    group_name=GROUP,
+    kinds=KINDS,
+    description=(
+        f"{table_named('snapshots').description}\n\nPublishes the run's snapshot: every table's rows and "
+        "this row in one transaction (replacing an earlier publish of the same snapshot), then logs the "
+        "run's API session out. Grain: one row per snapshot."
+    ),
+    metadata={"dagster/column_schema": table_schema("snapshots"), "dagster/table_name": "capital.snapshots"},
+    pool=WAREHOUSE_POOL,
+)
+def snapshots(
+    context: AssetExecutionContext,
+    capital: CapitalApiResource,
+    warehouse: WarehouseResource,
+    accounts: pd.DataFrame,
+    account_preferences: pd.DataFrame,
+    navigation_nodes: pd.DataFrame,
+    navigation_markets: pd.DataFrame,
+    watchlists: pd.DataFrame,
+    watchlist_markets: pd.DataFrame,
+    markets: pd.DataFrame,
+):
+    """Publish the snapshot atomically and end the run's API session."""
+    frames = {
+        "accounts": accounts,
+        "account_preferences": account_preferences,
+        "navigation_nodes": navigation_nodes,
+        "navigation_markets": navigation_markets,
+        "watchlists": watchlists,
+        "watchlist_markets": watchlist_markets,
+        "markets": markets,
+    }
+    identity = run_identity(context)
+    requests = run_request_count(context.run_id)
+    requests += close_run_session(context.run_id, capital)
+    record = Snapshot(
+        snapshot_id=identity.snapshot_id,
+        snapshot_at=identity.snapshot_at,
+        environment=capital.target(),
+        started_at=identity.started_at,
+        run_id=context.run_id,
+        request_count=requests,
+    )
+    store = warehouse.warehouse()
+    store.ensure_schema()
+    counts = store.publish_snapshot(record, frames)
+    context.log.info(f"published snapshot {identity.snapshot_id}: {counts}")
+    return Output(
+        None,
+        metadata={
+            "dagster/row_count": 1,
+            "snapshot_id": identity.snapshot_id,
+            "rows": MetadataValue.json(counts),
+            "api_requests": requests,
+        },
+    )

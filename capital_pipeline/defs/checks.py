@@ -1,0 +1,112 @@
+"""Asset checks, evaluated inside the step that builds the frames (no extra step, no reload of the data).
+
+Each returns an ``AssetCheckResult`` for one ``AssetCheckSpec`` declared on the step's assets. The drop
+check is blocking: when it fails, ``snapshots`` (the step that publishes) does not run, so a snapshot that
+lost over 20% of its markets or nodes never reaches the warehouse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec
+
+from capital_pipeline.warehouse import Warehouse, table_named
+
+__all__ = [
+    "DROP_TOLERANCE",
+    "drop_check",
+    "drop_check_spec",
+    "membership_check",
+    "membership_check_spec",
+    "truncation_check",
+    "truncation_check_spec",
+    "unique_keys_check",
+    "unique_keys_check_spec",
+]
+
+# A real universe moves by a few listings a day; losing a fifth of it means a broken read, not the market.
+DROP_TOLERANCE = 0.20
+_EXAMPLES = 5
+
+
+def _own_keys(table: str) -> list[str]:
+    return [key for key in table_named(table).keys if key != "snapshot_id"]
+
+
+def unique_keys_check_spec(table: str) -> AssetCheckSpec:
+    keys = ", ".join(_own_keys(table))
+    return AssetCheckSpec("unique_keys", asset=table, description=f"({keys}) is unique within the snapshot.")
+
+
+def unique_keys_check(table: str, frame: pd.DataFrame) -> AssetCheckResult:
+    keys = _own_keys(table)
+    repeated = frame[frame.duplicated(subset=keys, keep=False)]
+    examples = repeated[keys].drop_duplicates().head(_EXAMPLES).to_dict("records")
+    return AssetCheckResult(
+        check_name="unique_keys",
+        asset_key=table,
+        passed=repeated.empty,
+        metadata={"repeated_rows": len(repeated), "examples": str(examples)},
+    )
+
+
+def membership_check_spec(table: str, column: str, parent: str, name: str) -> AssetCheckSpec:
+    return AssetCheckSpec(
+        name,
+        asset=table,
+        description=f"Every `{table}.{column}` has a row in `{parent}` for the same snapshot.",
+    )
+
+
+def membership_check(
+    table: str, column: str, values: pd.Series, known: Iterable[str], name: str
+) -> AssetCheckResult:
+    missing = sorted(set(values) - set(known))
+    return AssetCheckResult(
+        check_name=name,
+        asset_key=table,
+        passed=not missing,
+        metadata={"missing": len(missing), "examples": ", ".join(missing[:_EXAMPLES])},
+    )
+
+
+def drop_check_spec(table: str) -> AssetCheckSpec:
+    return AssetCheckSpec(
+        "no_sudden_drop",
+        asset=table,
+        blocking=True,
+        description=f"At most {DROP_TOLERANCE:.0%} fewer rows than the previous successful snapshot; "
+        "blocks publishing otherwise.",
+    )
+
+
+def drop_check(table: str, rows: int, warehouse: Warehouse, snapshot_id: str) -> AssetCheckResult:
+    previous = warehouse.previous_counts(table, before_snapshot_id=snapshot_id)
+    floor = None if previous is None else previous * (1 - DROP_TOLERANCE)
+    return AssetCheckResult(
+        check_name="no_sudden_drop",
+        asset_key=table,
+        passed=floor is None or rows >= floor,
+        metadata={"rows": rows, "previous_rows": previous if previous is not None else "none yet"},
+    )
+
+
+def truncation_check_spec() -> AssetCheckSpec:
+    return AssetCheckSpec(
+        "no_truncated_nodes",
+        asset="navigation_nodes",
+        description="Warns when a node returned exactly the API's `limit` of markets and so may hold more.",
+    )
+
+
+def truncation_check(nodes: pd.DataFrame) -> AssetCheckResult:
+    truncated = nodes.loc[nodes["truncated"], "node_id"].tolist()
+    return AssetCheckResult(
+        check_name="no_truncated_nodes",
+        asset_key="navigation_nodes",
+        passed=not truncated,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"truncated_nodes": len(truncated), "examples": ", ".join(truncated[:_EXAMPLES])},
+    )

@@ -1,0 +1,24 @@
+"""The snapshot job and its daily schedule (stopped until a user switches it on in the UI)."""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
+
+from capital_pipeline.defs.assets import GROUP
+
+__all__ = ["capital_snapshot_job", "capital_snapshot_schedule"]
+
+capital_snapshot_job = define_asset_job(
+    "capital_snapshot_job",
+    selection=AssetSelection.groups(GROUP),
+    description="Snapshot accounts, preferences, navigation, watchlists and markets; publish them together.",
+)
+
+capital_snapshot_schedule = ScheduleDefinition(
+    name="capital_snapshot_schedule",
+    job=capital_snapshot_job,
+    cron_schedule="0 6 * * *",
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.STOPPED,
+    description="Daily at 06:00 UTC; each tick is one snapshot, and re-running a tick replaces its rows.",
+)

@@ -1,0 +1,50 @@
+"""Materialization metadata derived from the warehouse declarations: row count, column schema, a preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from dagster import MetadataValue, TableColumn, TableSchema
+
+from capital_pipeline.warehouse import column_schema, table_named
+
+__all__ = ["PREVIEW_ROWS", "table_metadata", "table_schema"]
+
+PREVIEW_ROWS = 5
+# Long JSON cells would swamp the preview; the full value is in the table.
+_PREVIEW_CELL = 60
+
+
+def table_schema(table: str) -> TableSchema:
+    """The declared columns of ``table`` as Dagster's ``TableSchema``."""
+    return TableSchema(
+        columns=[
+            TableColumn(name, type=type_name, description=description)
+            for name, type_name, description in column_schema(table_named(table))
+        ]
+    )
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    text = text.replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= _PREVIEW_CELL else text[: _PREVIEW_CELL - 1] + "…"
+
+
+def _preview(frame: pd.DataFrame) -> str:
+    columns = [name for name in frame.columns if name != "raw"]
+    head = frame.head(PREVIEW_ROWS)
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell(row[name]) for name in columns) + " |" for _, row in head.iterrows()]
+    return "\n".join(lines)
+
+
+def table_metadata(table: str, frame: pd.DataFrame, **extra: Any) -> dict[str, Any]:
+    """``dagster/row_count``, ``dagster/column_schema`` and a markdown preview of the first rows."""
+    return {
+        "dagster/row_count": len(frame),
+        "dagster/column_schema": table_schema(table),
+        "preview": MetadataValue.md(_preview(frame)),
+        **extra,
+    }

@@ -1,0 +1,115 @@
+"""What the steps of one run share: the snapshot's identity, the API session, the request tally, cleanup.
+
+Steps may run in separate processes (Dagster's multiprocess executor), so what they share lives in a private
+run directory next to the session file, never in the event log: the token bundle (through the client's
+``SharedSessionStore``) and each step's request count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from dagster import AssetExecutionContext, OpExecutionContext
+
+from capital_pipeline.capital import CapitalClient
+from capital_pipeline.capital.private_files import ensure_private_directory
+from capital_pipeline.defs.identity import SnapshotIdentity, snapshot_identity
+from capital_pipeline.defs.resources import CapitalApiResource, state_directory
+
+__all__ = ["call_api", "close_run_session", "progress_logger", "run_identity", "run_request_count"]
+
+T = TypeVar("T")
+StepContext = AssetExecutionContext | OpExecutionContext
+# A run's session dies an hour after login at the latest (REFERENCE.md section 3): older run directories
+# left behind by a killed process hold dead tokens and are swept.
+_STALE_RUN_SECONDS = 3600.0
+_PROGRESS_EVERY_SECONDS = 2.0
+
+
+def _run_directory(run_id: str) -> Path:
+    return state_directory() / "runs" / run_id
+
+
+def run_identity(context: StepContext) -> SnapshotIdentity:
+    """The snapshot this run takes (same answer in every step of the run)."""
+    record = context.instance.get_run_record_by_id(context.run_id)
+    created = record.create_timestamp if record else datetime.now(UTC)
+    return snapshot_identity(context.run_id, context.run.tags, created.astimezone(UTC))
+
+
+def progress_logger(context: StepContext) -> Callable[[str, int, int | None], None]:
+    """A progress callback for the client that logs a line at most every two seconds, and the last one."""
+    last = 0.0
+
+    def report(stage: str, done: int, total: int | None) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= _PROGRESS_EVERY_SECONDS or done == total:
+            last = now
+            of_total = f"/{total}" if total is not None else ""
+            context.log.info(f"{stage}: {done}{of_total}")
+
+    return report
+
+
+def _sweep_stale_runs(current: str) -> None:
+    runs = state_directory() / "runs"
+    if not runs.is_dir():
+        return
+    cutoff = time.time() - _STALE_RUN_SECONDS
+    for directory in runs.iterdir():
+        if directory.name != current and directory.stat().st_mtime < cutoff:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def call_api(
+    context: StepContext,
+    capital: CapitalApiResource,
+    step: str,
+    work: Callable[[CapitalClient], Awaitable[T]],
+) -> T:
+    """Run ``work`` with a client on the run's shared session; tally the requests of ``step``."""
+    _sweep_stale_runs(context.run_id)
+
+    async def go() -> tuple[T, int]:
+        async with capital.client(context.run_id) as client:
+            try:
+                return await work(client), client.stats.total
+            finally:
+                _record_requests(context.run_id, step, client.stats.total)
+
+    result, requests = asyncio.run(go())
+    context.log.info(f"{requests} API requests")
+    return result
+
+
+def _record_requests(run_id: str, step: str, count: int) -> None:
+    directory = ensure_private_directory(_run_directory(run_id))
+    (directory / f"requests-{step}.json").write_text(json.dumps(count))
+
+
+def run_request_count(run_id: str) -> int:
+    """API requests made so far by every step of the run."""
+    directory = _run_directory(run_id)
+    return sum(json.loads(path.read_text()) for path in directory.glob("requests-*.json"))
+
+
+def close_run_session(run_id: str, capital: CapitalApiResource) -> int:
+    """Log the run's session out, delete its token file and run directory; the logout's request count."""
+
+    async def go() -> int:
+        async with capital.client(run_id) as client:
+            await capital.run_session_store(run_id).close(client)
+            return client.stats.total
+
+    try:
+        return asyncio.run(go())
+    finally:
+        shutil.rmtree(_run_directory(run_id), ignore_errors=True)

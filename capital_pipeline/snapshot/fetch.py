@@ -1,0 +1,111 @@
+"""The reads of one snapshot, each the fewest requests the API allows (the client issue's minimal plan).
+
+A snapshot is all or nothing: a node, batch or watchlist that cannot be read after the client's retries
+raises ``SnapshotIncomplete`` instead of leaving a hole that would look like a delisting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from capital_pipeline.capital import (
+    Account,
+    CapitalClient,
+    MarketDetailsBatch,
+    MarketSummary,
+    NavigationCrawl,
+    Preferences,
+    ProgressCallback,
+    Watchlist,
+)
+from capital_pipeline.capital.errors import RequestFailure
+from capital_pipeline.capital.progress import no_progress
+
+__all__ = [
+    "AccountsPart",
+    "SnapshotIncomplete",
+    "WatchlistsPart",
+    "fetch_accounts",
+    "fetch_market_details",
+    "fetch_navigation",
+    "fetch_watchlists",
+]
+
+
+class SnapshotIncomplete(Exception):
+    """Part of the snapshot could not be read; nothing of it may be published."""
+
+    def __init__(self, what: str, failures: list[RequestFailure]) -> None:
+        shown = "; ".join(f"{failure.subject}: {failure.message}" for failure in failures[:5])
+        more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+        super().__init__(f"{len(failures)} {what} could not be read: {shown}{more}")
+        self.failures = failures
+
+
+@dataclass(frozen=True)
+class AccountsPart:
+    accounts: list[Account]
+    preferences: dict[str, Preferences]
+
+
+@dataclass(frozen=True)
+class WatchlistsPart:
+    watchlists: list[Watchlist]
+    markets: dict[str, list[MarketSummary]]
+
+
+async def fetch_accounts(client: CapitalClient) -> AccountsPart:
+    """Every account and each one's preferences: 1 + 2A requests for A accounts.
+
+    Preferences belong to the active account, so each other account is switched to once, and the session
+    is switched back at the end so that whoever shares it finds the account it logged in on.
+    """
+    await client.login()
+    bundle = client.export_session()
+    original = bundle.account_id if bundle else None
+    accounts = await client.accounts()
+    ids = [account.account_id for account in accounts]
+    order = sorted(ids, key=lambda account_id: account_id != original)  # the active account first
+    active = original
+    preferences: dict[str, Preferences] = {}
+    for account_id in order:
+        if account_id != active:
+            await client.switch_account(account_id)
+            active = account_id
+        preferences[account_id] = await client.preferences()
+    if original is not None and active != original:
+        await client.switch_account(original)
+    return AccountsPart(accounts, preferences)
+
+
+async def fetch_navigation(
+    client: CapitalClient, on_progress: ProgressCallback = no_progress
+) -> NavigationCrawl:
+    """The whole tree: 1 + N requests for N nodes; any node that failed makes the snapshot incomplete."""
+    crawl = await client.crawl_navigation(on_progress=on_progress)
+    if crawl.failures:
+        raise SnapshotIncomplete("navigation nodes", crawl.failures)
+    return crawl
+
+
+async def fetch_watchlists(client: CapitalClient) -> WatchlistsPart:
+    """Every watchlist and its markets: 1 + W requests, the W concurrently within the pace."""
+    watchlists = await client.watchlists()
+    members = await asyncio.gather(*(client.watchlist_markets(w.watchlist_id) for w in watchlists))
+    return WatchlistsPart(watchlists, {w.watchlist_id: m for w, m in zip(watchlists, members, strict=True)})
+
+
+async def fetch_market_details(
+    client: CapitalClient, epics: Iterable[str], on_progress: ProgressCallback = no_progress
+) -> MarketDetailsBatch:
+    """Details of every epic, ⌈E/50⌉ requests; a failed batch makes the snapshot incomplete.
+
+    Epics the API leaves out of an answer are not a failure (REFERENCE.md section 11: unknown epics are
+    omitted): they are reported in ``missing`` and by the pipeline's referential checks.
+    """
+    batch = await client.market_details(epics, on_progress=on_progress)
+    if batch.failures:
+        raise SnapshotIncomplete("market detail batches", batch.failures)
+    return batch
