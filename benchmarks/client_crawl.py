@@ -1,0 +1,118 @@
+"""A full reference snapshot through the client, against the simulator at the real pace, and a plain wrapper.
+
+The simulator runs in its own process (no shared GIL) with 150 ms latency and strict limits (10 requests per
+second per user, counted over any rolling second). Our client does the minimal request plan: encryption key,
+login; accounts; a preferences read per account with the switches between them; the navigation tree; market
+details in batches of 50; watchlists. The baseline does the same work the way an ordinary wrapper does it, one
+request after another and one epic per call; it is timed on a sample of epics and extrapolated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from typing import Any
+
+from capital_pipeline.capital import CapitalClient, ClientSettings, Credentials
+from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
+
+LATENCY_MS = 150.0
+RATE = 10
+BASELINE_SAMPLE = 200
+
+
+def credentials(sim: SimulatorHandle) -> Credentials:
+    return Credentials(sim.credentials.api_key, sim.credentials.identifier, sim.credentials.password)
+
+
+async def snapshot(client: CapitalClient) -> dict[str, int]:
+    """The pipeline's request plan; returns the sizes it depends on (accounts, nodes, epics, watchlists)."""
+    await client.login()
+    accounts = await client.accounts()
+    bundle = client.export_session()
+    original = bundle.account_id if bundle else accounts[0].account_id
+    await client.preferences()
+    others = [account.account_id for account in accounts if account.account_id != original]
+    for account_id in others:
+        await client.switch_account(account_id)
+        await client.preferences()
+    if others:
+        await client.switch_account(original)
+
+    async def watchlist_epics() -> tuple[int, set[str]]:
+        lists = await client.watchlists()
+        members = await asyncio.gather(*(client.watchlist_markets(w.watchlist_id) for w in lists))
+        return len(lists), {market.epic for markets in members for market in markets}
+
+    crawl, (watchlists, listed) = await asyncio.gather(client.crawl_navigation(), watchlist_epics())
+    epics = set(crawl.markets) | listed
+    await client.market_details(sorted(epics))
+    return {
+        "accounts": len(accounts),
+        "nodes": len(crawl.nodes),
+        "epics": len(epics),
+        "watchlists": watchlists,
+    }
+
+
+def minimal_plan(sizes: dict[str, int], epic_calls: int) -> int:
+    """2 + 1 + 2A + 1 + N + epic calls + 1 + W (the issue's request plan)."""
+    return 2 + 1 + 2 * sizes["accounts"] + 1 + sizes["nodes"] + epic_calls + 1 + sizes["watchlists"]
+
+
+async def timed_snapshot(sim: SimulatorHandle) -> tuple[dict[str, int], dict[str, Any], float]:
+    async with CapitalClient(credentials(sim), ClientSettings(sim.base_url)) as client:
+        started = time.perf_counter()
+        sizes = await snapshot(client)
+        elapsed = time.perf_counter() - started
+        return sizes, client.stats.as_dict(), elapsed
+
+
+async def sequential_epic_seconds(sim: SimulatorHandle, epics: list[str]) -> float:
+    """Seconds per request of an ordinary wrapper: awaited one at a time, one epic per call."""
+    async with CapitalClient(credentials(sim), ClientSettings(sim.base_url)) as client:
+        await client.login()
+        started = time.perf_counter()
+        for epic in epics:
+            await client.market(epic)
+        return (time.perf_counter() - started) / len(epics)
+
+
+def main() -> None:
+    config = SimulatorConfig(latency_ms=LATENCY_MS, rate_limit=RATE)
+    with run_simulator(config, in_subprocess=True) as sim:
+        sizes, stats, elapsed = asyncio.run(timed_snapshot(sim))
+        server = sim.stats()
+        sample = sorted(sim.universe()["markets"])[:BASELINE_SAMPLE]
+        time.sleep(1.1)  # let the snapshot's last second pass before another client starts
+        per_request = asyncio.run(sequential_epic_seconds(sim, sample))
+        too_many_after = sim.stats()["too_many_requests"]
+
+    plan = minimal_plan(sizes, math.ceil(sizes["epics"] / 50))
+    ideal = stats["total"] / RATE
+    baseline_requests = minimal_plan(sizes, sizes["epics"])
+    baseline_seconds = baseline_requests * per_request
+    rows = [
+        (
+            "universe",
+            f"{sizes['nodes']} nodes, {sizes['epics']} epics, {sizes['accounts']} accounts, "
+            f"{sizes['watchlists']} watchlists",
+        ),
+        ("simulator", f"{LATENCY_MS:.0f} ms latency, strict {RATE} requests/s per user, own process"),
+        ("requests sent / minimal plan", f"{stats['total']} / {plan} = {stats['total'] / plan:.3f}"),
+        ("wall time / (requests / 10 per s)", f"{elapsed:.2f} s / {ideal:.1f} s = {elapsed / ideal:.3f}"),
+        ("429s seen (client, server)", f"{stats['rate_limited']}, {server['too_many_requests']}"),
+        ("most requests in one rolling second", f"{max(server['max_requests_per_second'].values())}"),
+        ("logins, retries", f"{stats['logins']}, {stats['retries']}"),
+        (
+            "baseline: seconds per sequential call",
+            f"{per_request * 1000:.0f} ms (sample of {len(sample)} epics)",
+        ),
+        ("baseline: requests, wall time", f"{baseline_requests}, {baseline_seconds:.0f} s (extrapolated)"),
+        ("baseline 429s during the sample", f"{too_many_after - server['too_many_requests']}"),
+        ("speed-up over the baseline", f"{baseline_seconds / elapsed:.1f}x"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
