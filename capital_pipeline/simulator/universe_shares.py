@@ -9,11 +9,12 @@ ETFs are served as instrumentType SHARES: the reference lists no ETF type, and t
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
 from capital_pipeline.simulator.universe_catalogue import COMMONS_NEW, Catalogue
-from capital_pipeline.simulator.universe_listing import make_listing
+from capital_pipeline.simulator.universe_listing import draw, make_listing
 from capital_pipeline.simulator.universe_names import (
     COUNTRIES,
     ETF_THEMES,
@@ -42,10 +43,10 @@ _SHARES = "hierarchy_v1.shares"
 
 def company_name(rng: random.Random, country: str) -> str:
     """A generated company name in the style of ``country``'s listings (``"Apex Orion Logistics AG"``)."""
-    stem = rng.choice(NAME_STEMS)
+    stem = draw(rng, NAME_STEMS)
     if rng.random() < 0.4:
-        stem += " " + rng.choice(NAME_STEMS)
-    return f"{stem} {rng.choice(NAME_TAILS)} {rng.choice(_LEGAL[country])}"
+        stem += " " + draw(rng, NAME_STEMS)
+    return f"{stem} {draw(rng, NAME_TAILS)} {draw(rng, _LEGAL[country])}"
 
 
 class _Country:
@@ -69,7 +70,8 @@ class _Country:
             if expected >= _MIN_SECTOR_MEMBERS or sector in famous_sectors:
                 names = bucket_names(sector, industries, bucket_count(expected, cat.scale))
                 self.sectors[sector] = tree.add_buckets(self.branch, prefix, names)
-        self.weights = [SECTORS[s][0] for s in self.sectors]
+        self.sector_names = list(self.sectors)
+        self.cum_weights = list(itertools.accumulate(SECTORS[s][0] for s in self.sectors))
         # the first Energy leaf ("Energy" or "Oil & Gas") also feeds the oil group's shares leaf
         self.oil_bucket = self.sectors["Energy"][0] if "Energy" in self.sectors else None
         self.oil_leaf = oil_leaf
@@ -138,7 +140,7 @@ class ShareCategory:
         return self.cat.add(listing, country.leaves_for(rng, sector))
 
     def _add_generated(self, rng: random.Random, country: _Country) -> str:
-        sector = rng.choices(list(country.sectors), weights=country.weights)[0]
+        sector = rng.choices(country.sector_names, cum_weights=country.cum_weights)[0]
         suffix = country.code.upper() if country.numeric else ""
         lengths = (
             (3, 4, 4) if country.numeric else (1, 2, 3, 3, 4, 4, 4) if country.code == "us" else (3, 4, 4)
@@ -203,10 +205,10 @@ class EtfCategory:
         return self.cat.add(listing, [*extra_leaves, pick(rng, self.themes[theme])])
 
     def _add_generated(self, rng: random.Random) -> str:
-        theme = rng.choice(list(ETF_THEMES))
-        issuer = rng.choice(_ISSUERS)
+        theme = draw(rng, list(ETF_THEMES))
+        issuer = draw(rng, _ISSUERS)
         ucits = issuer in _UCITS_ISSUERS
-        name = f"{issuer} {rng.choice(NAME_STEMS)} {ETF_THEMES[theme][1]} {'UCITS ETF' if ucits else 'ETF'}"
+        name = f"{issuer} {draw(rng, NAME_STEMS)} {ETF_THEMES[theme][1]} {'UCITS ETF' if ucits else 'ETF'}"
         epic = self.cat.registry.ticker(rng, numeric=False, lengths=(3, 4, 4, 4))
         country = "Ireland" if ucits else "United States of America"
         return self._add(rng, epic, name, theme, "EUR" if ucits else "USD", country, [], True)

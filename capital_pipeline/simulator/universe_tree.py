@@ -94,7 +94,7 @@ def bucket_count(expected_members: float, scale: int) -> int:
 
 def pick(rng: random.Random, leaves: list[str]) -> str:
     """The leaf a new member of a bucketed category goes to."""
-    return leaves[rng.randrange(len(leaves))]
+    return leaves[int(rng.random() * len(leaves))]
 
 
 __all__ += ["bucket_count", "bucket_names", "pick"]
