@@ -134,7 +134,7 @@ class SessionManager:
         )
 
     async def _log_in(self) -> TokenBundle:
-        bundle = (await self._logins.log_in()).bundle
+        bundle = await self._logins.log_in()
         if self.desired_account_id is not None and bundle.account_id != self.desired_account_id:
             bundle = await self._logins.switch(bundle, self.desired_account_id)
         return bundle

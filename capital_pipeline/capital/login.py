@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -28,7 +28,7 @@ from capital_pipeline.capital.records import SessionInfo
 from capital_pipeline.capital.retries import SINGLE_ATTEMPT, RetryPolicy, send_with_retries
 from capital_pipeline.capital.session import TokenBundle
 
-__all__ = ["LoginOutcome", "Logins", "check_switched", "session_headers"]
+__all__ = ["Logins", "check_switched", "session_headers"]
 
 API_KEY_SETTING = "CAPITAL_API_KEY"
 PASSWORD_SETTING = "CAPITAL_IDENTIFIER/CAPITAL_PASSWORD"
@@ -45,12 +45,6 @@ NOT_DIFFERENT_ACCOUNT = "error.not-different.accountId"
 
 Send = Callable[[httpx.Request], Awaitable[httpx.Response]]
 Build = Callable[..., httpx.Request]
-
-
-@dataclass(frozen=True)
-class LoginOutcome:
-    bundle: TokenBundle
-    info: SessionInfo
 
 
 def session_headers(bundle: TokenBundle) -> dict[str, str]:
@@ -124,7 +118,7 @@ class Logins:
             raise MalformedResponse("no integer timeStamp in the answer", path="/session/encryptionKey")
         return encrypt_password(self._credentials.password, key["encryptionKey"], timestamp)
 
-    async def log_in(self) -> LoginOutcome:
+    async def log_in(self) -> TokenBundle:
         """``GET /session/encryptionKey`` (if encrypted), ``POST /session``; credential errors never retry."""
         api_key_header = {"X-CAP-API-KEY": self._credentials.api_key}
 
@@ -145,8 +139,7 @@ class Logins:
             )
         info = parse_record(SessionInfo, _json(response))
         now = self._clock.now()
-        bundle = TokenBundle(cst, security_token, now, now, info.current_account_id, info.timezone_offset)
-        return LoginOutcome(bundle, info)
+        return TokenBundle(cst, security_token, now, now, info.current_account_id, info.timezone_offset)
 
     async def log_out(self, bundle: TokenBundle) -> None:
         """``DELETE /session`` once; a session that already expired counts as logged out."""
