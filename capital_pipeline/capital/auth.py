@@ -4,6 +4,7 @@ The flow injects ``CST``/``X-SECURITY-TOKEN``, adopts tokens from any response t
 section 2), and on a 401 ``error.invalid.session.token`` (or ``error.security.token-invalid``, section 3) logs
 in once and replays the request. Logins are serialized under one asyncio lock: concurrent requests that all
 hit an expired session wait for the first one's login instead of logging in themselves.
+
 A request takes its slot under the pace before its tokens: tokens are checked once the slot is ours, so
 requests queued behind a refused session wait for the new one instead of going out with tokens known dead
 (the slot goes back to the pace meanwhile).
