@@ -3,7 +3,7 @@
 A universe is a pure function of ``(seed, scale, day)``: the same arguments give an equal universe in any
 process. Shapes follow REFERENCE.md section 6 (the current S2 docs), sizes sections 9 and 12: at scale 1 about
 3,300 epics under 150-300 navigation nodes; ``scale`` multiplies both. Treat every returned dict as read-only:
-markets share their ``openingHours`` objects, and summaries are cached.
+market bodies share their ``openingHours`` and ``dealingRules`` objects, and summaries are cached.
 """
 
 from __future__ import annotations
@@ -61,7 +61,15 @@ class Watchlist:
 
 @dataclass(frozen=True)
 class UniverseChanges:
-    """Exactly what differs between day N-1 and day N (all empty on day 0)."""
+    """Exactly what differs between the served data of day N-1 and day N (all empty on day 0), sorted.
+
+    ``renamed``: ``{"epic", "old_name", "new_name"}`` (``instrument.name``, summaries' ``instrumentName``);
+    ``margin_changed``: ``{"epic", "old_margin_factor", "new_margin_factor"}``; ``dealing_rules_changed``:
+    ``{"epic", "field", "old_value", "new_value"}``, ``field`` a ``dealingRules`` key and the values its
+    ``value`` (the string itself for the two preferences); watchlist items: ``{"watchlist_id", "epic"}``.
+    A delisted market also leaves its watchlists, so those removals are in ``watchlist_removed``. Same-day
+    events that cancel out (renamed then delisted, added to a watchlist then delisted) are not reported.
+    """
 
     listed: tuple[str, ...] = ()
     delisted: tuple[str, ...] = ()
@@ -74,7 +82,11 @@ class UniverseChanges:
 
 @dataclass
 class Universe:
-    """Everything the simulator serves for one login on one day."""
+    """Everything the simulator serves for one login on one day.
+
+    ``markets`` maps each epic to its ``GET /markets/{epic}`` body; ``nodes`` holds every navigation node,
+    the top-level ones included; ``watchlists`` are in ``GET /watchlists`` order, the system default first.
+    """
 
     seed: int
     scale: int
@@ -218,7 +230,6 @@ def build_universe(seed: int = 1, scale: int = 1, day: int = 0) -> Universe:
     changes: dict[str, list] = {}
     for each_day in range(1, day + 1):
         changes = evolution.apply(each_day)
-    renderer = MarketRenderer(day, client["timezoneOffset"])
     return Universe(
         seed=seed,
         scale=scale,
@@ -227,21 +238,31 @@ def build_universe(seed: int = 1, scale: int = 1, day: int = 0) -> Universe:
         accounts=accounts,
         preferences=preferences,
         top_node_ids=[node_id for node_id, _name in TOP_LEVEL],
-        nodes={
-            n.id: NavigationNode(n.id, n.name, n.parent_id, tuple(n.children), tuple(n.epics))
-            for n in cat.tree.nodes.values()
-        },
-        markets={epic: renderer.details(listing) for epic, listing in cat.listings.items()},
-        watchlists=[
-            Watchlist(
-                d["id"],
-                d["name"],
-                d["editable"],
-                d["deleteable"],
-                d["defaultSystemWatchlist"],
-                tuple(d["epics"]),
-            )
-            for d in drafts
-        ],
+        nodes=_frozen_nodes(cat),
+        markets=_rendered_markets(cat, day, client["timezoneOffset"]),
+        watchlists=[_frozen_watchlist(draft) for draft in drafts],
         changes=UniverseChanges(**{name: tuple(items) for name, items in changes.items()}),
+    )
+
+
+def _frozen_nodes(cat: Catalogue) -> dict[str, NavigationNode]:
+    return {
+        node.id: NavigationNode(node.id, node.name, node.parent_id, tuple(node.children), tuple(node.epics))
+        for node in cat.tree.nodes.values()
+    }
+
+
+def _rendered_markets(cat: Catalogue, day: int, timezone_offset: int) -> dict[str, dict]:
+    renderer = MarketRenderer(day, timezone_offset)
+    return {epic: renderer.details(listing) for epic, listing in cat.listings.items()}
+
+
+def _frozen_watchlist(draft: dict) -> Watchlist:
+    return Watchlist(
+        id=draft["id"],
+        name=draft["name"],
+        editable=draft["editable"],
+        deleteable=draft["deleteable"],
+        default_system_watchlist=draft["defaultSystemWatchlist"],
+        epics=tuple(draft["epics"]),
     )

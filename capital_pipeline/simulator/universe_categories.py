@@ -176,48 +176,42 @@ _MONTHS = tuple(
 )
 
 
-def build_commodities(cat: Catalogue) -> list[str]:
-    """35 commodities per scale unit (dated contracts beyond the real 35); returns the oil markets."""
+def _dated_contracts(cat: Catalogue, count: int) -> list[tuple]:
+    """``count`` monthly contracts of the real commodities (``GOLD_H27``, "Gold Mar 27"), nearest first."""
+    rng = cat.rng("commodities:dated")
+    specs = []
+    for i in range(count):
+        epic, name, group, level = COMMODITIES[i % len(COMMODITIES)]
+        code, month = _MONTHS[(i // len(COMMODITIES)) % 12]
+        year = 27 + i // (12 * len(COMMODITIES))
+        price = level * rng.uniform(0.95, 1.05)
+        specs.append((f"{epic}_{code}{year}", epic, f"{name} {month} {year}", group, price, True))
+    return specs
+
+
+def build_commodities(cat: Catalogue) -> None:
+    """35 commodities per scale unit (dated contracts beyond the real 35); oil ones also in the oil group."""
     rng = cat.rng("commodities")
     commodities = cat.tree.add("hierarchy_v1.commodities_group", "hierarchy_v1.commodities", "Commodities")
     oil_leaf = cat.tree.add("hierarchy_v1.oil_markets_group", "hierarchy_v1.oil_markets.oil", "Oil & Gas")
     total = round(len(COMMODITIES) * cat.scale)
-    per_group = total / len(_COMMODITY_GROUPS)
-    groups = {
-        key: cat.tree.add_buckets(
-            commodities,
-            "hierarchy_v1.commodities.",
-            bucket_names(name, (), bucket_count(per_group, cat.scale)),
-        )
+    names_per_group = {
+        key: bucket_names(name, (), bucket_count(total / len(_COMMODITY_GROUPS), cat.scale))
         for key, (name, _hours) in _COMMODITY_GROUPS.items()
     }
+    groups = {
+        key: cat.tree.add_buckets(commodities, "hierarchy_v1.commodities.", names)
+        for key, names in names_per_group.items()
+    }
     specs = [(epic, epic, name, group, level, False) for epic, name, group, level in COMMODITIES]
-    for i in range(total - len(COMMODITIES)):
-        epic, name, group, level = COMMODITIES[i % len(COMMODITIES)]
-        code, month = _MONTHS[(i // len(COMMODITIES)) % 12]
-        year = 27 + i // (12 * len(COMMODITIES))
-        dated = (
-            f"{epic}_{code}{year}",
-            epic,
-            f"{name} {month} {year}",
-            group,
-            level * rng.uniform(0.95, 1.05),
-        )
-        specs.append((*dated, True))
-    oil: list[str] = []
-    for epic, root, name, group, level, generated in specs:
+    for epic, root, name, group, level, generated in specs + _dated_contracts(cat, total - len(COMMODITIES)):
         cat.registry.claim(epic)
         listing = make_listing(
             rng, epic=epic, name=name, symbol=name, kind="COMMODITIES", currency="USD",
             country="United States of America", hours=_COMMODITY_GROUPS[group][1], price=level,
             generated=generated,
         )  # fmt: skip
-        leaves = [pick(rng, groups[group])]
-        if root in _OIL:
-            leaves.append(oil_leaf)
-            oil.append(epic)
-        cat.add(listing, leaves)
-    return oil
+        cat.add(listing, [pick(rng, groups[group])] + ([oil_leaf] if root in _OIL else []))
 
 
 _CRYPTO_THEMES = (

@@ -191,7 +191,7 @@ def make_listing(
     price = round(price, decimals)
     tick = 10.0**-decimals
     fee_long, fee_short = _fees(rng, kind, currency)
-    roll = rng.random()
+    roll = rng.random()  # S2 shows marketModes REGULAR, VIEW_ONLY and []: a few markets are not tradeable
     mode = (
         "VIEW_ONLY" if roll < 0.01 else "NONE" if roll < 0.015 else "SUSPENDED" if roll < 0.018 else "REGULAR"
     )

@@ -6,7 +6,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["TOP_LEVEL", "Tree", "TreeNode", "leaf_size", "slug"]
+__all__ = ["TOP_LEVEL", "Tree", "TreeNode", "bucket_count", "bucket_names", "leaf_size", "pick", "slug"]
 
 # GET /marketnavigation, in API order (REFERENCE section 6, from a real response, S9).
 TOP_LEVEL: tuple[tuple[str, str], ...] = (
@@ -25,9 +25,9 @@ def leaf_size(scale: int) -> float:
     """Typical markets per category leaf: a bigger catalogue is cut into finer categories.
 
     35 at scale 1 gives 150-300 nodes for ~3,300 epics (REFERENCE section 12); the exponent makes scale 30
-    land near 7,500 nodes.
+    land near 7,500 nodes (~7,450 measured) for ~95,000 epics.
     """
-    return 35.0 * scale**-0.3
+    return 35.0 * scale**-0.26
 
 
 def slug(name: str) -> str:
@@ -95,6 +95,3 @@ def bucket_count(expected_members: float, scale: int) -> int:
 def pick(rng: random.Random, leaves: list[str]) -> str:
     """The leaf a new member of a bucketed category goes to."""
     return leaves[int(rng.random() * len(leaves))]
-
-
-__all__ += ["bucket_count", "bucket_names", "pick"]
