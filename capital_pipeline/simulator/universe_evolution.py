@@ -142,11 +142,13 @@ class Evolution:
     def _watchlist(self, watchlist_id: str) -> WatchlistDraft:
         return next(wl for wl in self.watchlists if wl["id"] == watchlist_id)
 
-    def _pick(self, rng: random.Random, epics: list[str], kind: str | None = None) -> str | None:
-        """A generated, still-listed market (the real head of the universe is never changed)."""
+    def _pick(
+        self, rng: random.Random, epics: list[str], kind: str | None = None, real: bool = False
+    ) -> str | None:
+        """A listed market of ``kind``; a generated one unless ``real`` (the real head never changes)."""
         for _ in range(50):
             listing = self.cat.listings.get(epics[rng.randrange(len(epics))])
-            if listing and listing.generated and kind in (None, listing.kind):
+            if listing and (real or listing.generated) and kind in (None, listing.kind):
                 return listing.epic
         return None
 
@@ -162,7 +164,7 @@ class Evolution:
         members = watchlist["epics"]
         if len(members) <= _WATCHLIST_MIN or (len(members) < _WATCHLIST_MAX and rng.random() < 0.5):
             kind = self.cat.listings[rng.choice(members)].kind if members else None
-            candidate = self._pick(rng, epics, kind=kind)
+            candidate = self._pick(rng, epics, kind=kind, real=True)
             if candidate is not None:
                 self.add_to_watchlist(watchlist["id"], candidate)
         else:
