@@ -24,7 +24,8 @@ def create_table_sql(table: Table, namespace: Namespace) -> str:
     """``CREATE TABLE IF NOT EXISTS`` for ``table``, keyed by ``snapshot_id`` and the table's key columns."""
     quote = namespace.dialect.quote
     lines = [_column_definition(column, namespace) for column in table.columns]
-    lines.append(f"PRIMARY KEY ({', '.join(quote(key) for key in table.keys)})")
+    if namespace.dialect.primary_keys:
+        lines.append(f"PRIMARY KEY ({', '.join(quote(key) for key in table.keys)})")
     body = ",\n    ".join(lines)
     return f"CREATE TABLE IF NOT EXISTS {namespace.qualify(table.name)} (\n    {body}\n)"
 

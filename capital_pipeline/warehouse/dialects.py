@@ -30,6 +30,10 @@ class Dialect:
     # Serializes concurrent ensure_schema() runs where DDL can race (PostgreSQL: CREATE ... IF NOT EXISTS in
     # two sessions at once can fail on a unique index); ``:schema`` is bound to the schema name.
     ddl_lock_sql: str | None = None
+    # Whether tables declare their keys as a PRIMARY KEY. DuckDB does not: with its ART index, deleting a
+    # re-published snapshot's 1M rows took 20 s against 0.06 s without (duckdb 2.0, measured). Keys are
+    # enforced anyway: frames are checked before every write, and each write replaces a whole snapshot.
+    primary_keys: bool = True
 
     def type_name(self, logical_type: LogicalType) -> str:
         """The database type a logical type is stored as."""
@@ -68,6 +72,7 @@ DUCKDB = Dialect(
         LogicalType.TIMESTAMP: "TIMESTAMPTZ",
         LogicalType.JSON: "JSON",
     },
+    primary_keys=False,
 )
 
 _SQLALCHEMY_TYPES: Mapping[LogicalType, sa.types.TypeEngine] = {

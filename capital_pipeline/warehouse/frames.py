@@ -30,7 +30,6 @@ _ARROW_TYPES = {
 
 
 def _json_text(value: Any) -> str | None:
-    # A str is taken as JSON already serialized (the fast path for large frames); anything else is dumped.
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, str):
@@ -38,21 +37,26 @@ def _json_text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def _has_naive_timestamps(series: pd.Series) -> bool:
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        return False
-    if pd.api.types.is_datetime64_dtype(series.dtype):
-        return True
-    return any(isinstance(value, datetime) and value.tzinfo is None for value in series.dropna())
+def _json_array(series: pd.Series) -> pa.Array:
+    # Strings are taken as JSON already serialized: converted in bulk, the fast path for large frames.
+    try:
+        return pa.array(series, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array([_json_text(value) for value in series], type=pa.string())
+
+
+def _timestamp_array(series: pd.Series) -> pa.Array:
+    array = pa.array(series, from_pandas=True)
+    if pa.types.is_timestamp(array.type) and array.type.tz is None:
+        raise ValueError("naive timestamps: localize them (UTC) before publishing")
+    return array.cast(UTC_MICROSECONDS, safe=False)
 
 
 def _convert(column: Column, series: pd.Series) -> pa.Array:
     if column.type is LogicalType.JSON:
-        return pa.array([_json_text(value) for value in series], type=pa.string())
+        return _json_array(series)
     if column.type is LogicalType.TIMESTAMP:
-        if _has_naive_timestamps(series):
-            raise ValueError("naive timestamps: localize them (UTC) before publishing")
-        return pa.array(series, from_pandas=True).cast(UTC_MICROSECONDS, safe=False)
+        return _timestamp_array(series)
     return pa.array(series, type=_ARROW_TYPES[column.type], from_pandas=True)
 
 

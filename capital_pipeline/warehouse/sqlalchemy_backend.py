@@ -1,4 +1,4 @@
-"""Any database SQLAlchemy 2.1 Core reaches; PostgreSQL (psycopg 3) loads with COPY, tested for real.
+"""Any database SQLAlchemy 2.1 Core reaches; PostgreSQL (psycopg 3) loads with binary COPY, tested for real.
 
 Connections are not pooled: each unit of work opens one and closes it, as with DuckDB, so nothing lingers in
 forked orchestrator processes.
@@ -6,15 +6,14 @@ forked orchestrator processes.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
+import pgpq
 import psycopg
 import pyarrow as pa
-import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 from psycopg.types.string import TextLoader
 from sqlalchemy.pool import NullPool
@@ -26,29 +25,24 @@ from .sessions import Params
 
 __all__ = ["SQLAlchemyBackend", "SQLAlchemySession", "copy_rows", "insert_rows"]
 
-# Rows per CSV chunk handed to COPY: bounded memory whatever the frame's size.
+# Rows per encoded chunk handed to COPY: bounded memory whatever the frame's size.
 _COPY_BATCH_ROWS = 65_536
-# Quoting "needed" quotes empty strings (COPY reads them as '' while an unquoted empty field is NULL) and
-# a lone "\." (COPY's end-of-data marker).
-_CSV_OPTIONS = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
 _LOCK_NOT_AVAILABLE = "55P03"
 
 
 def copy_rows(connection: sa.Connection, table: Table, rows: pa.Table, namespace: Namespace) -> None:
-    """COPY ``rows`` into ``table`` as CSV that pyarrow writes in bulk (PostgreSQL with psycopg 3)."""
+    """Binary COPY of ``rows`` into ``table``, encoded from Arrow in bulk by pgpq (PostgreSQL, psycopg 3)."""
     driver_connection = connection.connection.driver_connection
     if not isinstance(driver_connection, psycopg.Connection):
         raise WarehouseError(f"COPY needs a psycopg 3 connection, got {type(driver_connection).__name__}")
-    target = namespace.qualify(table.name)
     columns = ", ".join(namespace.dialect.quote(name) for name in rows.column_names)
-    with (
-        driver_connection.cursor() as cursor,
-        cursor.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT csv)") as copy,
-    ):
+    encoder = pgpq.ArrowToPostgresBinaryEncoder(rows.schema)
+    statement = f"COPY {namespace.qualify(table.name)} ({columns}) FROM STDIN (FORMAT binary)"
+    with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.write(encoder.write_header())
         for batch in rows.to_batches(max_chunksize=_COPY_BATCH_ROWS):
-            buffer = io.BytesIO()
-            pa_csv.write_csv(batch, buffer, _CSV_OPTIONS)
-            copy.write(buffer.getbuffer())
+            copy.write(encoder.write_batch(batch))
+        copy.write(encoder.finish())
 
 
 def insert_rows(connection: sa.Connection, table: Table, rows: pa.Table, namespace: Namespace) -> None:

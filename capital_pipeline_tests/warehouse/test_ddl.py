@@ -18,16 +18,21 @@ POSTGRES = Namespace(POSTGRESQL, "capital")
 WATCHLIST_MARKETS = table_named("watchlist_markets")
 
 
-def test_duckdb_table_ddl_is_fully_qualified_typed_and_keyed() -> None:
+def test_duckdb_table_ddl_is_fully_qualified_and_typed_without_a_primary_key() -> None:
     assert create_table_sql(WATCHLIST_MARKETS, DUCK) == (
         'CREATE TABLE IF NOT EXISTS "capital"."capital"."watchlist_markets" (\n'
         '    "snapshot_id" VARCHAR NOT NULL,\n'
         '    "snapshot_at" TIMESTAMPTZ NOT NULL,\n'
         '    "watchlist_id" VARCHAR NOT NULL,\n'
         '    "epic" VARCHAR NOT NULL,\n'
-        '    "position" BIGINT NOT NULL,\n'
-        '    PRIMARY KEY ("snapshot_id", "watchlist_id", "epic")\n'
+        '    "position" BIGINT NOT NULL\n'
         ")"
+    )
+
+
+def test_postgresql_tables_have_the_declared_primary_key() -> None:
+    assert create_table_sql(WATCHLIST_MARKETS, POSTGRES).endswith(
+        '"position" BIGINT NOT NULL,\n    PRIMARY KEY ("snapshot_id", "watchlist_id", "epic")\n)'
     )
 
 
@@ -50,7 +55,7 @@ def test_adding_a_column_to_a_declaration_changes_ddl_schema_and_catalogue() -> 
     markets = table_named("markets")
     wider = replace(markets, columns=(*markets.columns, spread))
     assert '"spread" DOUBLE' not in create_table_sql(markets, DUCK)
-    assert '"spread" DOUBLE,\n    PRIMARY KEY' in create_table_sql(wider, DUCK)
+    assert create_table_sql(wider, DUCK).endswith('"spread" DOUBLE\n)')
     assert '"spread" DOUBLE PRECISION,\n    PRIMARY KEY' in create_table_sql(wider, POSTGRES)
     assert column_schema(wider)[-1] == ("spread", "float", "offer minus bid.")
     assert "| `spread` | float | yes | offer minus bid. |" in render_catalogue([wider])
