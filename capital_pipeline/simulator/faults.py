@@ -116,8 +116,10 @@ async def reset_connection(send: Callable[..., Any]) -> None:
     sock = transport.get_extra_info("socket")
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     transport.abort()
-    # Let asyncio run connection_lost, so uvicorn knows not to answer for us.
-    while not getattr(cycle, "disconnected", True):
+    # Let asyncio run connection_lost, so uvicorn knows not to answer for us (a few loop turns at most).
+    for _ in range(100):
+        if getattr(cycle, "disconnected", True):
+            break
         await asyncio.sleep(0)
 
 

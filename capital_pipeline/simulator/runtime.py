@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 from capital_pipeline.simulator.config import Fault, SimulatorConfig, SimulatorUser
@@ -49,6 +50,8 @@ class SimulatorRuntime:
         config = self.config.with_changes(changes)
         if any(name in changes for name in _UNIVERSE_SETTINGS):
             self.state = await asyncio.to_thread(_state_for, config)
+            if gc.get_freeze_count():  # the simulator command froze the heap: keep the new day out of GC too
+                gc.freeze()
         self.config = config
         self.latency = LatencyModel(config)
 
