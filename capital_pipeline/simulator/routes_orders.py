@@ -25,7 +25,6 @@ from capital_pipeline.simulator.dealing import (
 )
 from capital_pipeline.simulator.responses import ApiError, json_response
 from capital_pipeline.simulator.routing import ApiRoute, auth_of, json_object, runtime_of
-from capital_pipeline.simulator.state import SimulatorState
 from capital_pipeline.simulator.trading import WorkingOrder
 
 __all__ = ["ROUTES"]
@@ -51,11 +50,6 @@ def _set_distances(order: WorkingOrder, body: dict[str, Any], details: dict[str,
         order.stop_distance = rounded(abs(order.level - levels.stop_level), details)
     if levels.profit_level is not None:
         order.profit_distance = rounded(abs(levels.profit_level - order.level), details)
-
-
-def _record(state: SimulatorState, order: WorkingOrder, status: str) -> None:
-    name = state.catalogue.summaries[order.epic]["instrumentName"]
-    state.book.record_activity(order, state.timezone_offset, "WORKING_ORDER", status, name)
 
 
 async def all_orders(request: Request) -> Response:
@@ -95,7 +89,7 @@ async def create_order(request: Request) -> Response:
     state.book.orders[order.deal_id] = order
     reference = state.book.new_order_reference()
     state.book.confirm(reference, order, "OPEN", "OPENED")
-    _record(state, order, "ACCEPTED")
+    state.record_activity(order, "WORKING_ORDER", "ACCEPTED")
     return json_response({"dealReference": reference})
 
 
@@ -119,7 +113,7 @@ async def update_order(request: Request) -> Response:
     state.book.orders[order.deal_id] = order = amended
     reference = state.book.new_order_reference()
     state.book.confirm(reference, order, "AMENDED", "AMENDED")
-    _record(state, order, "MODIFIED")
+    state.record_activity(order, "WORKING_ORDER", "MODIFIED")
     return json_response({"dealReference": reference})
 
 
@@ -129,7 +123,7 @@ async def delete_order(request: Request) -> Response:
     del state.book.orders[order.deal_id]
     reference = state.book.new_order_reference()
     state.book.confirm(reference, order, "DELETED", "DELETED")
-    _record(state, order, "CANCELLED")
+    state.record_activity(order, "WORKING_ORDER", "CANCELLED")
     return json_response({"dealReference": reference})
 
 

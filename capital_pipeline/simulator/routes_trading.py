@@ -23,11 +23,6 @@ def _context(request: Request) -> tuple[SimulatorState, Authenticated]:
     return runtime_of(request).state, auth_of(request)
 
 
-def _record(state: SimulatorState, position: Position, kind: str, status: str) -> None:
-    name = state.catalogue.summaries[position.epic]["instrumentName"]
-    state.book.record_activity(position, state.timezone_offset, kind, status, name)
-
-
 async def all_positions(request: Request) -> Response:
     state, auth = _context(request)
     book, summaries = state.book, state.catalogue.summaries
@@ -66,7 +61,7 @@ async def create_position(request: Request) -> Response:
     book.positions[position.deal_id] = position
     reference = book.new_order_reference()
     book.confirm(reference, position, "OPEN", "OPENED", opened=True)
-    _record(state, position, "POSITION", "ACCEPTED")
+    state.record_activity(position, "POSITION", "ACCEPTED")
     return json_response({"dealReference": reference})
 
 
@@ -82,7 +77,7 @@ async def update_position(request: Request) -> Response:
     try:
         levels = protection(body, details, direction=position.direction, reference=close, size=position.size)
     except ApiError:
-        _record(state, position, "EDIT_STOP_AND_LIMIT", "REJECTED")
+        state.record_activity(position, "EDIT_STOP_AND_LIMIT", "REJECTED")
         raise
     if levels.stop_level is not None:
         position.stop_level = levels.stop_level
@@ -90,7 +85,7 @@ async def update_position(request: Request) -> Response:
         position.profit_level = levels.profit_level
     position.guaranteed_stop = bool(body.get("guaranteedStop", position.guaranteed_stop))
     state.book.confirm("p_" + position.deal_id, position, "AMENDED", "AMENDED")
-    _record(state, position, "EDIT_STOP_AND_LIMIT", "ACCEPTED")
+    state.record_activity(position, "EDIT_STOP_AND_LIMIT", "ACCEPTED")
     return json_response({"dealReference": "p_" + position.deal_id})
 
 
@@ -102,7 +97,7 @@ async def close_position(request: Request) -> Response:
     result = position.as_json(state.timezone_offset, state.catalogue.summaries[position.epic])
     del book.positions[position.deal_id]
     book.confirm("p_" + position.deal_id, position, "CLOSED", "FULLY_CLOSED")
-    _record(state, position, "POSITION", "ACCEPTED")
+    state.record_activity(position, "POSITION", "ACCEPTED")
     transaction = {
         "instrumentName": position.epic,
         "transactionType": "TRADE",

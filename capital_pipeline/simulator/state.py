@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any
 
 from capital_pipeline.simulator.responses import json_body
-from capital_pipeline.simulator.trading import TradingBook
+from capital_pipeline.simulator.trading import Position, TradingBook, WorkingOrder
 from capital_pipeline.simulator.universe import NavigationNode, Universe, Watchlist
 
 __all__ = ["MarketCatalogue", "SimulatorState"]
@@ -85,6 +85,11 @@ class SimulatorState:
         """The account's current leverage for an instrument type (1 where preferences name none)."""
         leverages = self.preferences.get(account_id, {}).get("leverages", {})
         return int(leverages.get(instrument_type, {}).get("current", 1))
+
+    def record_activity(self, deal: Position | WorkingOrder, kind: str, status: str) -> None:
+        """An activity entry for ``deal`` now, in the account's time zone, naming its market."""
+        name = self.catalogue.summaries[deal.epic]["instrumentName"]
+        self.book.record_activity(deal, self.timezone_offset, kind, status, name)
 
     def next_watchlist_id(self) -> str:
         """A fresh numeric watchlist id (REFERENCE §2: watchlist ids are numeric strings)."""
