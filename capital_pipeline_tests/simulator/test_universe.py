@@ -8,6 +8,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -35,7 +36,8 @@ def test_universe_is_identical_in_a_fresh_process() -> None:
         "import sys; sys.path.insert(0, '.');"
         "from capital_pipeline_tests.simulator.test_universe import _digest; print(_digest(3, 1, 2))"
     )
-    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    root = Path(__file__).parents[2]
+    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert fresh.stdout.strip() == _digest(3, 1, 2)
 
 
