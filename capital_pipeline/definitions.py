@@ -11,13 +11,16 @@ from capital_pipeline.defs.assets import (
     markets,
     snapshots,
 )
+from capital_pipeline.defs.checks import navigation_epics_have_markets, watchlist_epics_have_markets
 from capital_pipeline.defs.jobs import capital_snapshot_job, capital_snapshot_schedule
 from capital_pipeline.defs.resources import CapitalApiResource, WarehouseResource
+from capital_pipeline.defs.staging import RunStagingIOManager
 
 __all__ = ["defs"]
 
 defs = Definitions(
     assets=[capital_accounts, capital_navigation, capital_watchlists, markets, snapshots],
+    asset_checks=[navigation_epics_have_markets, watchlist_epics_have_markets],
     jobs=[capital_snapshot_job],
     schedules=[capital_snapshot_schedule],
     resources={
@@ -27,5 +30,6 @@ defs = Definitions(
             password=EnvVar("CAPITAL_PASSWORD"),
         ),
         "warehouse": WarehouseResource(),
+        "io_manager": RunStagingIOManager(),
     },
 )

@@ -182,6 +182,11 @@ def markets(
     frame = market_frame(batch.details)
     yield Output(frame, metadata=table_metadata("markets", frame, missing_epics=len(batch.missing)))
     yield checks.unique_keys_check("markets", frame)
+    for table, members in (
+        ("navigation_markets", navigation_markets),
+        ("watchlist_markets", watchlist_markets),
+    ):
+        yield checks.membership_check(table, "epic", members["epic"], frame["epic"], "epics_have_markets")
     snapshot_id = run_identity(context).snapshot_id
     yield checks.drop_check("markets", len(frame), warehouse.warehouse(), snapshot_id)
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec
+from dagster import (
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetIn,
+    asset_check,
+)
 
 from capital_pipeline.warehouse import Warehouse, table_named
 
@@ -20,10 +27,12 @@ __all__ = [
     "drop_check_spec",
     "membership_check",
     "membership_check_spec",
+    "navigation_epics_have_markets",
     "truncation_check",
     "truncation_check_spec",
     "unique_keys_check",
     "unique_keys_check_spec",
+    "watchlist_epics_have_markets",
 ]
 
 # A real universe moves by a few listings a day; losing a fifth of it means a broken read, not the market.
@@ -110,3 +119,21 @@ def truncation_check(nodes: pd.DataFrame) -> AssetCheckResult:
         severity=AssetCheckSeverity.WARN,
         metadata={"truncated_nodes": len(truncated), "examples": ", ".join(truncated[:_EXAMPLES])},
     )
+
+
+def _epics_have_markets(table: str) -> AssetChecksDefinition:
+    @asset_check(
+        name="epics_have_markets",
+        asset=table,
+        additional_ins={"markets": AssetIn("markets")},
+        description=f"Every `{table}.epic` has a row in `markets` for the same snapshot.",
+    )
+    def check(members: pd.DataFrame, markets: pd.DataFrame) -> AssetCheckResult:
+        return membership_check(table, "epic", members["epic"], markets["epic"], "epics_have_markets")
+
+    return check
+
+
+# Separate checks (not in-step): they read two assets' frames, and a step may only check its own assets.
+navigation_epics_have_markets = _epics_have_markets("navigation_markets")
+watchlist_epics_have_markets = _epics_have_markets("watchlist_markets")

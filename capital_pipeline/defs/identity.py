@@ -11,7 +11,8 @@ __all__ = ["SNAPSHOT_AT_TAG", "SNAPSHOT_ID_TAG", "SnapshotIdentity", "snapshot_i
 # Set by the CLI (demo days, explicit snapshots); a schedule tick sets Dagster's own tag instead.
 SNAPSHOT_ID_TAG = "capital/snapshot_id"
 SNAPSHOT_AT_TAG = "capital/snapshot_at"
-SCHEDULED_TAG = "dagster/scheduled_execution_time"
+# Dagster 1.13 hides it behind a leading dot; re-executions of the tick keep it.
+SCHEDULED_TAGS = (".dagster/scheduled_execution_time", "dagster/scheduled_execution_time")
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,8 @@ def snapshot_identity(run_id: str, tags: Mapping[str, str], created_at: datetime
     if SNAPSHOT_ID_TAG in tags:
         at = _moment(tags[SNAPSHOT_AT_TAG]) if SNAPSHOT_AT_TAG in tags else created_at
         return SnapshotIdentity(tags[SNAPSHOT_ID_TAG], at, created_at)
-    if SCHEDULED_TAG in tags:
-        tick = _moment(tags[SCHEDULED_TAG])
+    scheduled = next((tags[tag] for tag in SCHEDULED_TAGS if tag in tags), None)
+    if scheduled is not None:
+        tick = _moment(scheduled)
         return SnapshotIdentity(f"scheduled-{tick:%Y-%m-%dT%H:%MZ}", tick, created_at)
     return SnapshotIdentity(f"run-{run_id}", created_at, created_at)

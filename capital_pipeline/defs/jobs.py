@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
 
 from capital_pipeline.defs.assets import GROUP
+from capital_pipeline.defs.executor import snapshot_executor
 
 __all__ = ["capital_snapshot_job", "capital_snapshot_schedule"]
 
@@ -12,6 +13,7 @@ capital_snapshot_job = define_asset_job(
     "capital_snapshot_job",
     selection=AssetSelection.groups(GROUP),
     description="Snapshot accounts, preferences, navigation, watchlists and markets; publish them together.",
+    executor_def=snapshot_executor,
 )
 
 capital_snapshot_schedule = ScheduleDefinition(

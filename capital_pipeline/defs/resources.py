@@ -81,7 +81,8 @@ class CapitalApiResource(ConfigurableResource):
         return ClientSettings(
             environment=self.target(),
             encrypted_login=encrypted,
-            requests_per_second=self.requests_per_second,
+            requests_per_second=self.requests_per_second
+            or int(os.environ.get("CAPITAL_REQUESTS_PER_SECOND", "10")),
             pacing_directory=state_directory() / "pacing",
         )
 

@@ -1,0 +1,64 @@
+"""The job's executor: Dagster's own (multiprocess or in-process) wrapped by what a run must do at its end.
+
+It is the one place that runs once per run, in the run's own process, whatever the executor and however the
+run ends (success, failure, cancellation): there the run's token file is deleted, and on success its staged
+frames. Steps never see the wrapper. (``materialize``/``execute_in_process`` replace the executor; the
+``snapshots`` step then still logs out and deletes the tokens on success, and stale run directories are swept
+by later runs.)
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+from dagster import DagsterEventType, Executor, Field, executor, multi_or_in_process_executor
+
+from capital_pipeline.defs.resources import state_directory
+from capital_pipeline.defs.staging import remove_run_staging
+
+__all__ = ["DEFAULT_EXECUTION", "snapshot_executor"]
+
+# forkserver starts step processes about twice as fast as spawn on these machines (measured: 2.6-2.9 s vs
+# 5.0-5.4 s for a 4-step job), and every step imports Dagster, pandas and the project anew.
+DEFAULT_EXECUTION = {"multiprocess": {"start_method": {"forkserver": {}}}}
+
+
+class _RunScopedExecutor(Executor):
+    def __init__(self, inner: Executor) -> None:
+        self._inner = inner
+
+    @property
+    def retries(self) -> Any:
+        return self._inner.retries
+
+    @property
+    def step_dependency_config(self) -> Any:
+        return self._inner.step_dependency_config
+
+    def execute(self, plan_context: Any, execution_plan: Any) -> Iterator[Any]:
+        failed = False
+        try:
+            for event in self._inner.execute(plan_context, execution_plan):
+                failed = failed or event.event_type == DagsterEventType.STEP_FAILURE
+                yield event
+        finally:
+            # The tokens must not outlive the run; the session itself expires on the API's side.
+            shutil.rmtree(state_directory() / "runs" / plan_context.run_id, ignore_errors=True)
+            if not failed:
+                remove_run_staging(plan_context.instance.storage_directory(), plan_context.run_id)
+
+
+@executor(
+    name="capital_snapshot_executor",
+    config_schema=Field(
+        multi_or_in_process_executor.config_field.config_type,
+        default_value=DEFAULT_EXECUTION,
+        is_required=False,
+    ),
+    requirements=multi_or_in_process_executor.get_requirements,
+)
+def snapshot_executor(init_context: Any) -> Executor:
+    """Dagster's default executor (``multiprocess`` or ``in_process`` in run config), run-scoped."""
+    return _RunScopedExecutor(multi_or_in_process_executor.executor_creation_fn(init_context))

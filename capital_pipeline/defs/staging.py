@@ -1,0 +1,56 @@
+"""Where a run's frames wait between steps: Parquet files in a directory of that run alone.
+
+Dagster's default IO manager keeps one pickle per asset for every run, so two overlapping runs would read
+each other's frames; here ``snapshots`` publishes exactly what its own run fetched. The run's directory is
+deleted when the run succeeds (the warehouse has the data) and kept after a failure, so that "re-execute
+from failure" can still load what the failed run had already fetched.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+from dagster import ConfigurableIOManager, InputContext, OutputContext
+
+__all__ = ["RunStagingIOManager", "remove_run_staging", "staging_directory"]
+
+_STAGING = "capital_staging"
+
+
+def staging_directory(storage_directory: str | Path, run_id: str) -> Path:
+    """The run's staging directory under the instance's storage directory."""
+    return Path(storage_directory) / _STAGING / run_id
+
+
+def remove_run_staging(storage_directory: str | Path, run_id: str) -> None:
+    """Delete the run's staged frames."""
+    shutil.rmtree(staging_directory(storage_directory, run_id), ignore_errors=True)
+
+
+class RunStagingIOManager(ConfigurableIOManager):
+    """Frames as Parquet under ``<instance storage>/capital_staging/<run_id>/<asset>.parquet``."""
+
+    def _path(self, context: OutputContext, run_id: str) -> Path:
+        storage = context.step_context.instance.storage_directory()
+        return staging_directory(storage, run_id) / f"{'__'.join(context.asset_key.path)}.parquet"
+
+    def handle_output(self, context: OutputContext, obj: pd.DataFrame | None) -> None:
+        if obj is None:  # `snapshots` publishes; it hands nothing on
+            return
+        path = self._path(context, context.run_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        obj.to_parquet(path, index=False)
+
+    def load_input(self, context: InputContext) -> pd.DataFrame:
+        upstream = context.upstream_output
+        if upstream is None:
+            raise FileNotFoundError(f"{context.name}: no upstream output to load")
+        path = self._path(upstream, upstream.run_id)
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{context.name} was not fetched in this run: the snapshot's tables are taken together, "
+                "so materialize the whole `capital` group (or run capital_snapshot_job)."
+            )
+        return pd.read_parquet(path)
