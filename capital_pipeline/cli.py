@@ -14,6 +14,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _commands() -> None:
+    """Snapshot a Capital.com login's reference data into SQL, with Dagster."""
+
+
 app.command("simulator", help="Serve the offline Capital.com simulator until interrupted.")(simulator_command)
 
 

@@ -5,7 +5,7 @@ Knows nothing about HTTP or Dagster: it receives one pandas DataFrame per table 
 
 from .catalogue import column_schema, render_catalogue
 from .declarations import Column, LogicalType, Table, WriteMode
-from .errors import WarehouseError, WarehouseLocked
+from .errors import WarehouseError, WarehouseLocked, WarehouseMissing
 from .snapshot import Snapshot, SnapshotRecord
 from .tables import DATA_TABLES, SNAPSHOTS, TABLES, table_named
 from .views import VIEWS
@@ -26,6 +26,7 @@ __all__ = [
     "Warehouse",
     "WarehouseError",
     "WarehouseLocked",
+    "WarehouseMissing",
     "WriteMode",
     "column_schema",
     "render_catalogue",

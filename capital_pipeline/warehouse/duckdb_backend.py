@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from .declarations import Table
 from .dialects import DUCKDB, Namespace
-from .errors import WarehouseError, WarehouseLocked
+from .errors import WarehouseError, WarehouseLocked, WarehouseMissing
 from .sessions import Params
 
 __all__ = ["DuckDBBackend", "DuckDBSession"]
@@ -125,7 +125,7 @@ class DuckDBBackend:
     def session(self, schema: str, *, write: bool) -> Iterator[DuckDBSession]:
         """A connection (read-only unless ``write``) that waits up to ``lock_timeout`` for the file."""
         if not write and not self.path.exists():
-            raise WarehouseError(f"no warehouse at {self.path} yet: run ensure_schema() or publish first")
+            raise WarehouseMissing(f"no warehouse at {self.path} yet: run ensure_schema() or publish first")
         deadline = time.monotonic() + self.lock_timeout
         in_process = _file_lock(self.path)
         if not in_process.acquire(timeout=self.lock_timeout):

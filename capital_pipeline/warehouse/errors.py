@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["WarehouseError", "WarehouseLocked"]
+__all__ = ["WarehouseError", "WarehouseLocked", "WarehouseMissing"]
 
 
 class WarehouseError(Exception):
@@ -11,3 +11,7 @@ class WarehouseError(Exception):
 
 class WarehouseLocked(WarehouseError):
     """The database stayed locked by another writer (or reader, for DuckDB) for the whole lock timeout."""
+
+
+class WarehouseMissing(WarehouseError):
+    """Nothing has been published here yet: the database file or the schema's tables do not exist."""

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from .ddl import add_column_sql, comment_statements, schema_statements
 from .declarations import Table
 from .duckdb_backend import DuckDBBackend
-from .errors import WarehouseError
+from .errors import WarehouseError, WarehouseMissing
 from .frames import snapshot_rows
 from .sessions import Backend, Params, Session
 from .snapshot import FAILED, SUCCEEDED, Snapshot, SnapshotRecord
@@ -136,9 +136,25 @@ class Warehouse:
             _replace_snapshot_rows(session, SNAPSHOTS, snapshot.snapshot_id, rows)
         log.info("recorded failed snapshot %s in %s", snapshot.snapshot_id, self._backend.describe())
 
+    def is_initialized(self) -> bool:
+        """Whether ``ensure_schema()`` ever ran here (the file and the schema's tables exist)."""
+        try:
+            with self._backend.session(self.schema, write=False) as session:
+                found = session.rows(
+                    "SELECT COUNT(*) FROM information_schema.tables "
+                    "WHERE table_schema = :schema AND table_name = :table",
+                    {"schema": self.schema, "table": SNAPSHOTS.name},
+                )
+        except WarehouseMissing:
+            return False
+        return bool(found[0][0])
+
     def previous_counts(self, table: str, before_snapshot_id: str | None = None) -> int | None:
-        """Rows of ``table`` in the newest succeeded snapshot other than ``before_snapshot_id``, or None."""
+        """Rows of ``table`` in the newest succeeded snapshot other than ``before_snapshot_id``, or None
+        (also before the first publish, when there is no warehouse yet)."""
         declared = table_named(table)
+        if not self.is_initialized():
+            return None
         with self._backend.session(self.schema, write=False) as session:
             ns = session.namespace
             previous = newest_succeeded_sql(ns, other_than=before_snapshot_id is not None)
