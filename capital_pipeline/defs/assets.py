@@ -182,11 +182,6 @@ def markets(
     frame = market_frame(batch.details)
     yield Output(frame, metadata=table_metadata("markets", frame, missing_epics=len(batch.missing)))
     yield checks.unique_keys_check("markets", frame)
-    for table, members in (
-        ("navigation_markets", navigation_markets),
-        ("watchlist_markets", watchlist_markets),
-    ):
-        yield checks.membership_check(table, "epic", members["epic"], frame["epic"], "epics_have_markets")
     snapshot_id = run_identity(context).snapshot_id
     yield checks.drop_check("markets", len(frame), warehouse.warehouse(), snapshot_id)
 
@@ -226,14 +221,14 @@ def snapshots(
         "markets": markets,
     }
     identity = run_identity(context)
-    requests = run_request_count(context.run_id)
-    requests += close_run_session(context.run_id, capital)
+    requests = run_request_count(context.run.run_id)
+    requests += close_run_session(context.run.run_id, capital)
     record = Snapshot(
         snapshot_id=identity.snapshot_id,
         snapshot_at=identity.snapshot_at,
         environment=capital.target(),
         started_at=identity.started_at,
-        run_id=context.run_id,
+        run_id=context.run.run_id,
         request_count=requests,
     )
     store = warehouse.warehouse()

@@ -39,9 +39,9 @@ def _run_directory(run_id: str) -> Path:
 
 def run_identity(context: StepContext) -> SnapshotIdentity:
     """The snapshot this run takes (same answer in every step of the run)."""
-    record = context.instance.get_run_record_by_id(context.run_id)
+    record = context.instance.get_run_record_by_id(context.run.run_id)
     created = record.create_timestamp if record else datetime.now(UTC)
-    return snapshot_identity(context.run_id, context.run.tags, created.astimezone(UTC))
+    return snapshot_identity(context.run.run_id, context.run.tags, created.astimezone(UTC))
 
 
 def progress_logger(context: StepContext) -> Callable[[str, int, int | None], None]:
@@ -76,14 +76,14 @@ def call_api(
     work: Callable[[CapitalClient], Awaitable[T]],
 ) -> T:
     """Run ``work`` with a client on the run's shared session; tally the requests of ``step``."""
-    _sweep_stale_runs(context.run_id)
+    _sweep_stale_runs(context.run.run_id)
 
     async def go() -> tuple[T, int]:
-        async with capital.client(context.run_id) as client:
+        async with capital.client(context.run.run_id) as client:
             try:
                 return await work(client), client.stats.total
             finally:
-                _record_requests(context.run_id, step, client.stats.total)
+                _record_requests(context.run.run_id, step, client.stats.total)
 
     result, requests = asyncio.run(go())
     context.log.info(f"{requests} API requests")

@@ -32,14 +32,15 @@ def remove_run_staging(storage_directory: str | Path, run_id: str) -> None:
 class RunStagingIOManager(ConfigurableIOManager):
     """Frames as Parquet under ``<instance storage>/capital_staging/<run_id>/<asset>.parquet``."""
 
-    def _path(self, context: OutputContext, run_id: str) -> Path:
-        storage = context.step_context.instance.storage_directory()
-        return staging_directory(storage, run_id) / f"{'__'.join(context.asset_key.path)}.parquet"
+    @staticmethod
+    def _path(storage: str, run_id: str, asset_path: list[str]) -> Path:
+        return staging_directory(storage, run_id) / f"{'__'.join(asset_path)}.parquet"
 
     def handle_output(self, context: OutputContext, obj: pd.DataFrame | None) -> None:
         if obj is None:  # `snapshots` publishes; it hands nothing on
             return
-        path = self._path(context, context.run_id)
+        storage = context.step_context.instance.storage_directory()
+        path = self._path(storage, context.run_id, context.asset_key.path)
         path.parent.mkdir(parents=True, exist_ok=True)
         obj.to_parquet(path, index=False)
 
@@ -47,7 +48,7 @@ class RunStagingIOManager(ConfigurableIOManager):
         upstream = context.upstream_output
         if upstream is None:
             raise FileNotFoundError(f"{context.name}: no upstream output to load")
-        path = self._path(upstream, upstream.run_id)
+        path = self._path(context.instance.storage_directory(), upstream.run_id, context.asset_key.path)
         if not path.exists():
             raise FileNotFoundError(
                 f"{context.name} was not fetched in this run: the snapshot's tables are taken together, "
