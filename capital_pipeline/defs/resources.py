@@ -62,8 +62,9 @@ class CapitalApiResource(ConfigurableResource):
         default=None,
         description="Log in with the RSA-encrypted password; unset: CAPITAL_ENCRYPTED_PASSWORD, else true.",
     )
-    requests_per_second: int = Field(
-        default=10, description="The API's limit per user (REFERENCE section 4)."
+    requests_per_second: int | None = Field(
+        default=None,
+        description="Requests per second per user; unset: CAPITAL_REQUESTS_PER_SECOND, else 10 (the API's).",
     )
 
     def target(self) -> str:
