@@ -3,6 +3,7 @@
 - ``GET /_simulator/stats``: the counters (``stats.py``); ``POST /_simulator/reset`` clears them.
 - ``GET /_simulator/universe``: the ground truth of the current state (universe plus API edits).
 - ``GET|POST /_simulator/faults``: the fault list; POST replaces it with a JSON list of ``Fault`` fields.
+- ``GET /_simulator/tokens``: every CST and X-SECURITY-TOKEN issued since start, so leak tests can search.
 - ``GET|POST /_simulator/config``: the settings without secrets; POST changes run-time settings
   (``config.RUNTIME_SETTINGS``). Invalid input is 400 ``{"error": "<why>"}``.
 """
@@ -37,6 +38,10 @@ async def universe(request: Request) -> Response:
     return json_response(runtime_of(request).state.ground_truth())
 
 
+async def tokens(request: Request) -> Response:
+    return json_response({"tokens": runtime_of(request).sessions.issued})
+
+
 async def faults(request: Request) -> Response:
     runtime = runtime_of(request)
     if request.method == "POST":
@@ -64,6 +69,7 @@ ROUTES = [
     Route(f"{CONTROL_PREFIX}/stats", stats, methods=["GET"]),
     Route(f"{CONTROL_PREFIX}/reset", reset_stats, methods=["POST"]),
     Route(f"{CONTROL_PREFIX}/universe", universe, methods=["GET"]),
+    Route(f"{CONTROL_PREFIX}/tokens", tokens, methods=["GET"]),
     Route(f"{CONTROL_PREFIX}/faults", faults, methods=["GET", "POST"]),
     Route(f"{CONTROL_PREFIX}/config", config, methods=["GET", "POST"]),
 ]

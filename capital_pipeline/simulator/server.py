@@ -140,6 +140,10 @@ class SimulatorHandle:
         """``GET /_simulator/universe``: the ground truth of the current state."""
         return self._call("GET", "/universe")
 
+    def issued_tokens(self) -> list[str]:
+        """``GET /_simulator/tokens``: every CST and X-SECURITY-TOKEN issued since the simulator started."""
+        return list(self._call("GET", "/tokens")["tokens"])
+
     def reset_stats(self) -> None:
         self._call("POST", "/reset")
 

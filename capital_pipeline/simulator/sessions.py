@@ -76,6 +76,8 @@ class SessionStore:
 
     def __init__(self) -> None:
         self._sessions: dict[str, LoginSession] = {}
+        # Every token handed out, for tests that search logs and tables for leaks (``/_simulator/tokens``).
+        self.issued: list[str] = []
 
     def open(
         self, user: SimulatorUser, account_id: str, now: float, *, single_session: bool
@@ -89,12 +91,14 @@ class SessionStore:
                     session.ended = True
         session = LoginSession(user=user, created=now, last_used=now)
         self._sessions[session.cst] = session
+        self.issued.append(session.cst)
         return self.issue_account_token(session, account_id)
 
     def issue_account_token(self, session: LoginSession, account_id: str) -> Authenticated:
         """A new ``X-SECURITY-TOKEN`` in ``session`` bound to ``account_id`` (login and ``PUT /session``)."""
         token = secrets.token_urlsafe(24)
         session.account_tokens[token] = account_id
+        self.issued.append(token)
         return Authenticated(session, token, account_id)
 
     def authenticate(

@@ -98,3 +98,17 @@ def test_ground_truth_shows_api_edits(client: ApiClient) -> None:
 def test_invalid_settings_are_refused_with_400(shared_simulator: SimulatorHandle, changes) -> None:
     with pytest.raises(ValueError, match="400"):
         shared_simulator.set_config(**changes)
+
+
+def test_tokens_lists_every_token_issued_by_logins_and_switches(start_simulator, api_client) -> None:
+    simulator = start_simulator(login_rate_limit=100)
+    api = api_client(simulator)
+    first = api.login()
+    second = api.login()
+    accounts = api.get("/accounts").json()["accounts"]
+    other = next(a["accountId"] for a in accounts if not a["preferred"])
+    switched = api.request("PUT", "/session", json={"accountId": other})
+    issued = {
+        response.headers[header] for response in (first, second) for header in ("CST", "X-SECURITY-TOKEN")
+    } | {switched.headers["X-SECURITY-TOKEN"]}
+    assert set(simulator.issued_tokens()) == issued
