@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -29,6 +30,11 @@ log = logging.getLogger(__name__)
 DEFAULT_URL = "duckdb:///data/capital_pipeline.duckdb"
 # Long enough to wait out another run's publish (seconds), short enough to fail a stuck run visibly.
 DEFAULT_LOCK_TIMEOUT = 120.0
+_SNAPSHOTS_TABLE_EXISTS = (
+    "SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() "
+    f"AND table_schema = :schema AND table_name = '{SNAPSHOTS.name}'"
+)
+T = TypeVar("T")
 
 
 def _open_backend(url: str | os.PathLike[str], lock_timeout: float) -> Backend:
@@ -136,26 +142,25 @@ class Warehouse:
             _replace_snapshot_rows(session, SNAPSHOTS, snapshot.snapshot_id, rows)
         log.info("recorded failed snapshot %s in %s", snapshot.snapshot_id, self._backend.describe())
 
-    def is_initialized(self) -> bool:
-        """Whether ``ensure_schema()`` ever ran here (the file and the schema's tables exist)."""
+    def _read_published(self, read: Callable[[Session], T]) -> T | None:
+        # Reads asked before ensure_schema() ever ran (no file, no schema) answer "nothing yet".
         try:
             with self._backend.session(self.schema, write=False) as session:
-                found = session.rows(
-                    "SELECT COUNT(*) FROM information_schema.tables "
-                    "WHERE table_schema = :schema AND table_name = :table",
-                    {"schema": self.schema, "table": SNAPSHOTS.name},
-                )
+                created = session.rows(_SNAPSHOTS_TABLE_EXISTS, {"schema": self.schema})
+                return read(session) if created else None
         except WarehouseMissing:
-            return False
-        return bool(found[0][0])
+            return None
+
+    def is_initialized(self) -> bool:
+        """Whether ``ensure_schema()`` ever ran here (the file and the schema's tables exist)."""
+        return self._read_published(lambda _session: True) is not None
 
     def previous_counts(self, table: str, before_snapshot_id: str | None = None) -> int | None:
         """Rows of ``table`` in the newest succeeded snapshot other than ``before_snapshot_id``, or None
         (also before the first publish, when there is no warehouse yet)."""
         declared = table_named(table)
-        if not self.is_initialized():
-            return None
-        with self._backend.session(self.schema, write=False) as session:
+
+        def count(session: Session) -> int | None:
             ns = session.namespace
             previous = newest_succeeded_sql(ns, other_than=before_snapshot_id is not None)
             found = session.rows(
@@ -164,15 +169,21 @@ class Warehouse:
                 "GROUP BY p.snapshot_id",
                 {"other_than": before_snapshot_id} if before_snapshot_id is not None else None,
             )
-        return int(found[0][0]) if found else None
+            return int(found[0][0]) if found else None
+
+        return self._read_published(count)
 
     def latest_snapshot(self) -> SnapshotRecord | None:
         """The newest snapshot with status succeeded, or None before the first one."""
         names = [column.name for column in SNAPSHOTS.columns]
-        with self._backend.session(self.schema, write=False) as session:
-            ns = session.namespace
-            found = session.rows(f"SELECT {', '.join(names)} FROM {ns.qualify('latest_snapshots')}")
-        return SnapshotRecord.from_row(dict(zip(names, found[0], strict=True))) if found else None
+
+        def newest(session: Session) -> SnapshotRecord | None:
+            found = session.rows(
+                f"SELECT {', '.join(names)} FROM {session.namespace.qualify('latest_snapshots')}"
+            )
+            return SnapshotRecord.from_row(dict(zip(names, found[0], strict=True))) if found else None
+
+        return self._read_published(newest)
 
     def table_counts(self, snapshot_id: str) -> dict[str, int]:
         """Rows per data table for ``snapshot_id`` (zeros for a snapshot that wrote nothing)."""

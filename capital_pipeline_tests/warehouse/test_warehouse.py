@@ -52,6 +52,17 @@ def test_ensure_schema_adds_columns_declared_after_the_table_was_created(
     }
 
 
+def test_reads_before_the_schema_exists_answer_nothing_yet(warehouse_location: tuple[str, str]) -> None:
+    url, schema = warehouse_location
+    fresh = Warehouse(url, schema=schema)
+    assert not fresh.is_initialized()
+    assert fresh.previous_counts("markets") is None
+    assert fresh.latest_snapshot() is None
+    fresh.ensure_schema()
+    assert fresh.is_initialized()
+    assert fresh.previous_counts("markets") is None
+
+
 def test_publish_writes_exactly_the_frames_rows(warehouse: Warehouse) -> None:
     published = two_markets()
     returned = warehouse.publish_snapshot(snapshot(1), published)
