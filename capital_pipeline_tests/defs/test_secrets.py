@@ -21,7 +21,9 @@ def _files_holding(root: Path, secrets: list[str]) -> list[str]:
     for path in root.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
-            hits += [f"{path} holds secret #{i}" for i, secret in enumerate(secrets) if secret.encode() in data]
+            hits += [
+                f"{path} holds secret #{i}" for i, secret in enumerate(secrets) if secret.encode() in data
+            ]
     return hits
 
 

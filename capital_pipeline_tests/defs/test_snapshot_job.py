@@ -7,6 +7,7 @@ from dagster import DagsterInstance
 
 from capital_pipeline.simulator import SimulatorHandle
 from capital_pipeline_tests.defs.conftest import WarehouseTarget, run_snapshot
+from capital_pipeline_tests.readme import sql_examples
 from capital_pipeline_tests.defs.universe_views import (
     expected_counts,
     expected_market_changes,
@@ -94,3 +95,5 @@ def test_two_days_give_the_simulators_known_changes(
     found = set(zip(watch["watchlist_id"], watch["epic"], watch["change"], strict=True))
     assert found == expected_watchlist_changes(after)
     assert expected_market_changes(before, after), "the simulator's day 1 should change something"
+    for example in sql_examples():
+        assert warehouse.query(example.replace("capital.", "").rstrip().rstrip(";")) is not None, example
