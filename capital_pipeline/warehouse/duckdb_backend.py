@@ -103,9 +103,10 @@ class DuckDBSession:
             target = self.namespace.qualify(table.name)
             self._connection.execute(f"INSERT INTO {target} BY NAME SELECT * FROM incoming_rows")
         except duckdb.Error as error:
+            # No unregister here: in the aborted transaction it fails too, hiding this error; the
+            # connection closes right after anyway.
             raise WarehouseError(f"{table.name}: DuckDB: {error}") from error
-        finally:
-            self._connection.unregister("incoming_rows")
+        self._connection.unregister("incoming_rows")
 
 
 class DuckDBBackend:

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -24,14 +25,10 @@ def two_markets() -> dict[str, pd.DataFrame]:
     return frames([market("SILVER"), market("GOLD")], METALS)
 
 
-def counts(warehouse: Warehouse, snapshot_id: str) -> dict[str, int]:
-    return warehouse.table_counts(snapshot_id)
-
-
 def test_ensure_schema_twice_changes_nothing_and_keeps_rows(warehouse: Warehouse) -> None:
     warehouse.publish_snapshot(snapshot(1), two_markets())
     warehouse.ensure_schema()
-    assert counts(warehouse, "s1")["markets"] == 2
+    assert warehouse.table_counts("s1")["markets"] == 2
     assert warehouse.latest_snapshot() is not None
 
 
@@ -67,7 +64,7 @@ def test_publish_writes_exactly_the_frames_rows(warehouse: Warehouse) -> None:
     published = two_markets()
     returned = warehouse.publish_snapshot(snapshot(1), published)
     assert returned == {name: len(frame) for name, frame in published.items()}
-    assert counts(warehouse, "s1") == returned
+    assert warehouse.table_counts("s1") == returned
     stored = warehouse.query("SELECT * FROM markets ORDER BY epic")
     expected = published["markets"].sort_values("epic").reset_index(drop=True)
     assert list(stored["epic"]) == list(expected["epic"])
@@ -83,7 +80,7 @@ def test_republishing_a_snapshot_replaces_its_rows(warehouse: Warehouse) -> None
     warehouse.publish_snapshot(snapshot(1), frames([market("OIL", name="Crude")], {}))
     stored = warehouse.query("SELECT epic, instrument_name FROM markets")
     assert stored.to_dict("records") == [{"epic": "OIL", "instrument_name": "Crude"}]
-    assert counts(warehouse, "s1")["watchlist_markets"] == 0
+    assert warehouse.table_counts("s1")["watchlist_markets"] == 0
     assert len(warehouse.query("SELECT * FROM snapshots")) == 1
 
 
@@ -93,8 +90,17 @@ def test_a_frame_breaking_its_declaration_writes_nothing(warehouse: Warehouse) -
     broken["markets"] = pd.concat([broken["markets"], broken["markets"].iloc[:1]])
     with pytest.raises(WarehouseError, match=r"^markets: 2 rows share a key \(epic\)"):
         warehouse.publish_snapshot(snapshot(2), broken)
-    assert set(counts(warehouse, "s2").values()) == {0}
-    assert counts(warehouse, "s1")["markets"] == 2
+    assert set(warehouse.table_counts("s2").values()) == {0}
+    assert warehouse.table_counts("s1")["markets"] == 2
+    assert warehouse.latest_snapshot().snapshot.snapshot_id == "s1"
+
+
+def test_json_text_that_is_not_json_fails_the_publish_naming_the_table(warehouse: Warehouse) -> None:
+    warehouse.publish_snapshot(snapshot(1), two_markets())
+    broken = frames([market("SILVER", raw="{not json")], {})
+    with pytest.raises(WarehouseError, match=r"^markets: "):
+        warehouse.publish_snapshot(snapshot(2), broken)
+    assert set(warehouse.table_counts("s2").values()) == {0}
     assert warehouse.latest_snapshot().snapshot.snapshot_id == "s1"
 
 
@@ -117,8 +123,8 @@ def test_a_failure_between_tables_rolls_the_whole_snapshot_back(
     with pytest.raises(RuntimeError):
         warehouse.publish_snapshot(snapshot(2), frames([market("OIL")], {}))
     assert written[:4] == ["accounts", "account_preferences", "navigation_nodes", "navigation_markets"]
-    assert set(counts(warehouse, "s2").values()) == {0}
-    assert counts(warehouse, "s1")["markets"] == 2
+    assert set(warehouse.table_counts("s2").values()) == {0}
+    assert warehouse.table_counts("s1")["markets"] == 2
     assert set(warehouse.query("SELECT epic FROM latest_markets")["epic"]) == {"SILVER", "GOLD"}
 
 
@@ -135,10 +141,10 @@ def test_a_killed_publisher_leaves_nothing_of_its_snapshot(
     assert publisher.stdout is not None and publisher.stdout.readline() == "midway\n"
     publisher.kill()
     publisher.communicate()
-    assert set(counts(warehouse, "s2").values()) == {0}
-    assert counts(warehouse, "s1")["markets"] == 2
+    assert set(warehouse.table_counts("s2").values()) == {0}
+    assert warehouse.table_counts("s1")["markets"] == 2
     warehouse.publish_snapshot(snapshot(2), frames([market("OIL")], {}))
-    assert counts(warehouse, "s2")["markets"] == 1
+    assert warehouse.table_counts("s2")["markets"] == 1
 
 
 def test_publish_needs_every_table_and_no_others(warehouse: Warehouse) -> None:
@@ -165,7 +171,7 @@ def test_a_failed_snapshot_is_recorded_without_rows_and_hidden_from_latest(wareh
         },
     ]
     assert json.loads(stored["row_counts"][0])["markets"] == 2
-    assert set(counts(warehouse, "s2").values()) == {0}
+    assert set(warehouse.table_counts("s2").values()) == {0}
     assert warehouse.latest_snapshot().snapshot.snapshot_id == "s1"
 
 
@@ -177,7 +183,7 @@ def test_latest_snapshot_reads_back_what_was_published(warehouse: Warehouse) -> 
     assert record is not None
     assert record.snapshot == taken
     assert (record.status, record.error) == ("succeeded", None)
-    assert record.row_counts == counts(warehouse, "s1")
+    assert record.row_counts == warehouse.table_counts("s1")
 
 
 def test_latest_views_show_the_newest_succeeded_snapshot(warehouse: Warehouse) -> None:
@@ -216,13 +222,8 @@ def test_query_binds_named_parameters(warehouse: Warehouse) -> None:
 
 def test_snapshot_timestamps_are_stored_in_utc(warehouse: Warehouse) -> None:
     taken = snapshot(1)
-    warehouse.publish_snapshot(
-        replace(
-            taken,
-            snapshot_at=taken.snapshot_at.astimezone(pd.Timestamp("2026-01-01", tz="Asia/Tokyo").tzinfo),
-        ),
-        two_markets(),
-    )
+    in_tokyo = taken.snapshot_at.astimezone(timezone(timedelta(hours=9)))
+    warehouse.publish_snapshot(replace(taken, snapshot_at=in_tokyo), two_markets())
     stored = warehouse.query("SELECT snapshot_at FROM accounts")["snapshot_at"][0]
     assert stored == pd.Timestamp(taken.snapshot_at)
     assert str(stored.tz) in {"UTC", "Etc/UTC"}
