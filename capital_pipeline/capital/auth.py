@@ -20,7 +20,7 @@ from typing import Protocol
 
 import httpx
 
-from capital_pipeline.capital.errors import SESSION_EXPIRED_CODES, error_code_of
+from capital_pipeline.capital.errors import SESSION_EXPIRED_CODES, AuthenticationFailed, error_code_of
 from capital_pipeline.capital.login import Logins, session_headers
 from capital_pipeline.capital.pacing import Clock, Pacer
 from capital_pipeline.capital.session import SessionLifetime, TokenBundle
@@ -38,6 +38,10 @@ class StoredSession(Protocol):
     def read(self) -> TokenBundle | None: ...
 
     def write(self, bundle: TokenBundle) -> None: ...
+
+    def refusal(self) -> AuthenticationFailed | None: ...
+
+    def write_refusal(self, error: AuthenticationFailed) -> None: ...
 
 
 class SessionStore(Protocol):
@@ -122,10 +126,22 @@ class SessionManager:
                     assert shared is not None
                     self._bundle = shared
                 else:
-                    self._bundle = await self._log_in()
-                    stored.write(self._bundle)
+                    self._bundle = await self._log_in_shared(stored)
                     self._published_at = self._clock.now()
             return self._bundle
+
+    async def _log_in_shared(self, stored: StoredSession) -> TokenBundle:
+        # Credentials another process saw refused are refused here too, without another login request.
+        refusal = stored.refusal()
+        if refusal is not None:
+            raise refusal
+        try:
+            bundle = await self._log_in()
+        except AuthenticationFailed as error:
+            stored.write_refusal(error)
+            raise
+        stored.write(bundle)
+        return bundle
 
     def _usable(self, candidate: TokenBundle | None, stale: TokenBundle | None) -> bool:
         return (

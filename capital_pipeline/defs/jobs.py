@@ -6,6 +6,7 @@ from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, d
 
 from capital_pipeline.defs.assets import GROUP
 from capital_pipeline.defs.executor import snapshot_executor
+from capital_pipeline.defs.hooks import record_failed_snapshot
 
 __all__ = ["capital_snapshot_job", "capital_snapshot_schedule"]
 
@@ -14,6 +15,7 @@ capital_snapshot_job = define_asset_job(
     selection=AssetSelection.groups(GROUP),
     description="Snapshot accounts, preferences, navigation, watchlists and markets; publish them together.",
     executor_def=snapshot_executor,
+    hooks={record_failed_snapshot},
 )
 
 capital_snapshot_schedule = ScheduleDefinition(

@@ -16,14 +16,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from dagster import AssetExecutionContext, OpExecutionContext
+from dagster import AssetExecutionContext, DagsterInstance, OpExecutionContext
 
 from capital_pipeline.capital import CapitalClient
 from capital_pipeline.capital.private_files import ensure_private_directory
 from capital_pipeline.defs.identity import SnapshotIdentity, snapshot_identity
 from capital_pipeline.defs.resources import CapitalApiResource, state_directory
 
-__all__ = ["call_api", "close_run_session", "progress_logger", "run_identity", "run_request_count"]
+__all__ = [
+    "call_api",
+    "close_run_session",
+    "identity_of_run",
+    "progress_logger",
+    "run_identity",
+    "run_request_count",
+]
 
 T = TypeVar("T")
 StepContext = AssetExecutionContext | OpExecutionContext
@@ -39,9 +46,15 @@ def _run_directory(run_id: str) -> Path:
 
 def run_identity(context: StepContext) -> SnapshotIdentity:
     """The snapshot this run takes (same answer in every step of the run)."""
-    record = context.instance.get_run_record_by_id(context.run.run_id)
+    return identity_of_run(context.instance, context.run.run_id)
+
+
+def identity_of_run(instance: DagsterInstance, run_id: str) -> SnapshotIdentity:
+    """The snapshot run ``run_id`` takes, from its tags and creation time."""
+    record = instance.get_run_record_by_id(run_id)
     created = record.create_timestamp if record else datetime.now(UTC)
-    return snapshot_identity(context.run.run_id, context.run.tags, created.astimezone(UTC))
+    tags = record.dagster_run.tags if record else {}
+    return snapshot_identity(run_id, tags, created.astimezone(UTC))
 
 
 def progress_logger(context: StepContext) -> Callable[[str, int, int | None], None]:

@@ -134,13 +134,25 @@ class Warehouse:
         log.info("published snapshot %s to %s: %s", snapshot.snapshot_id, self._backend.describe(), counts)
         return counts
 
-    def record_failed_snapshot(self, snapshot: Snapshot, error: str) -> None:
-        """Record that ``snapshot`` failed with ``error`` (a ``snapshots`` row only; no table rows)."""
+    def record_failed_snapshot(self, snapshot: Snapshot, error: str) -> bool:
+        """Record that ``snapshot`` failed with ``error`` (a ``snapshots`` row only; no table rows).
+
+        A snapshot that already succeeded keeps its row (a failed re-run of a schedule tick must not hide the
+        data its first run published): then nothing is written and the answer is False.
+        """
         stamp = (snapshot.snapshot_id, snapshot.snapshot_at, self._backend.dialect)
         rows = snapshot_rows(SNAPSHOTS, snapshot.row(FAILED, None, error), *stamp)
         with self._backend.session(self.schema, write=True) as session:
+            published = session.rows(
+                f"SELECT COUNT(*) FROM {session.namespace.qualify(SNAPSHOTS.name)} "
+                f"WHERE snapshot_id = :snapshot_id AND status = '{SUCCEEDED}'",
+                {"snapshot_id": snapshot.snapshot_id},
+            )
+            if published[0][0]:
+                return False
             _replace_snapshot_rows(session, SNAPSHOTS, snapshot.snapshot_id, rows)
         log.info("recorded failed snapshot %s in %s", snapshot.snapshot_id, self._backend.describe())
+        return True
 
     def _read_published(self, read: Callable[[Session], T]) -> T | None:
         # Reads asked before ensure_schema() ever ran (no file, no schema) answer "nothing yet".

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from capital_pipeline.capital import CapitalClient, SharedSessionStore, TokenBundle
+from capital_pipeline.capital import (
+    AuthenticationFailed,
+    CapitalClient,
+    Credentials,
+    SharedSessionStore,
+    TokenBundle,
+)
 from capital_pipeline_tests.capital.fake_api import CREDENTIALS, FakeCapital, FakeClock, settings
 
 
@@ -108,3 +114,29 @@ def test_the_store_repr_shows_the_path_and_no_tokens(tmp_path: Path) -> None:
     assert (
         repr(SharedSessionStore(tmp_path / "s.json")) == f"SharedSessionStore({str(tmp_path / 's.json')!r})"
     )
+
+
+@pytest.mark.anyio
+async def test_credentials_refused_once_are_refused_for_every_process_without_another_login(
+    tmp_path: Path,
+) -> None:
+    api = FakeCapital(FakeClock())
+    path = tmp_path / "run" / "session.json"
+    wrong = Credentials(CREDENTIALS.api_key, CREDENTIALS.identifier, "not-the-password")
+    clients = [
+        CapitalClient(
+            wrong,
+            settings(),
+            session_store=SharedSessionStore(path),
+            transport=api.transport(),
+            clock=api.clock,
+        )
+        for _ in range(3)
+    ]
+    for client in clients:
+        with pytest.raises(AuthenticationFailed, match="CAPITAL_PASSWORD") as raised:
+            await client.accounts()
+        assert raised.value.error_code == "error.invalid.details"
+        await client.aclose()
+    assert logins(api) == 1
+    assert "not-the-password" not in path.read_text()

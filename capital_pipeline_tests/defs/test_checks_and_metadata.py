@@ -78,3 +78,6 @@ def test_a_snapshot_with_far_fewer_markets_is_never_published(
         assert not result.success
     assert warehouse.latest_snapshot().snapshot.snapshot_id == "bigger"
     assert set(warehouse.table_counts("shrunk").values()) == {0}
+    recorded = warehouse.query("SELECT status, error FROM snapshots WHERE snapshot_id = 'shrunk'")
+    assert recorded["status"].tolist() == ["failed"]
+    assert "no_sudden_drop" in recorded["error"][0]

@@ -7,7 +7,6 @@ from dagster import DagsterInstance
 
 from capital_pipeline.simulator import SimulatorHandle
 from capital_pipeline_tests.defs.conftest import WarehouseTarget, run_snapshot
-from capital_pipeline_tests.readme import sql_examples
 from capital_pipeline_tests.defs.universe_views import (
     expected_counts,
     expected_market_changes,
@@ -15,6 +14,7 @@ from capital_pipeline_tests.defs.universe_views import (
     navigation_members,
     watchlist_members,
 )
+from capital_pipeline_tests.readme import sql_examples
 
 pytestmark = pytest.mark.slow
 

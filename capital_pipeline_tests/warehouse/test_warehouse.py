@@ -189,13 +189,20 @@ def test_latest_snapshot_reads_back_what_was_published(warehouse: Warehouse) -> 
 def test_latest_views_show_the_newest_succeeded_snapshot(warehouse: Warehouse) -> None:
     warehouse.publish_snapshot(snapshot(1), two_markets())
     warehouse.publish_snapshot(snapshot(2), frames([market("OIL")], {}))
-    warehouse.publish_snapshot(snapshot(3), frames([market("WHEAT")], {}))
     warehouse.record_failed_snapshot(snapshot(3), "late failure")
     for table in DATA_TABLES:
         latest = warehouse.query(f"SELECT DISTINCT snapshot_id FROM latest_{table.name}")
         assert list(latest["snapshot_id"]) in (["s2"], []), table.name
     assert list(warehouse.query("SELECT epic FROM latest_markets")["epic"]) == ["OIL"]
     assert list(warehouse.query("SELECT snapshot_id FROM latest_snapshots")["snapshot_id"]) == ["s2"]
+
+
+def test_a_failure_recorded_after_a_publish_keeps_the_published_snapshot(warehouse: Warehouse) -> None:
+    warehouse.publish_snapshot(snapshot(1), two_markets())
+    assert warehouse.record_failed_snapshot(snapshot(1), "a re-run of the tick failed") is False
+    record = warehouse.latest_snapshot()
+    assert record is not None and (record.snapshot.snapshot_id, record.status) == ("s1", "succeeded")
+    assert warehouse.table_counts("s1")["markets"] == 2
 
 
 def test_previous_counts_skip_the_given_snapshot_and_failed_ones(warehouse: Warehouse) -> None:

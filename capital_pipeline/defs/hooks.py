@@ -1,0 +1,47 @@
+"""What a failed step leaves behind: a `snapshots` row with status failed and the reason, and no table rows.
+
+The step's frames never reached the warehouse (only `snapshots` publishes), so the failure row is all there
+is to write. A snapshot that already succeeded keeps its row (the warehouse refuses to overwrite it).
+"""
+
+from __future__ import annotations
+
+from dagster import HookContext, failure_hook
+
+from capital_pipeline.defs.run_scope import identity_of_run, run_request_count
+from capital_pipeline.warehouse import Snapshot, WarehouseError
+
+__all__ = ["record_failed_snapshot"]
+
+_MAX_ERROR = 500
+
+
+def _reason(context: HookContext) -> str:
+    error = context.op_exception
+    # The project's errors carry path, status and errorCode, never a secret (capital_pipeline.capital.errors).
+    text = f"{context.step_key}: {type(error).__name__}: {error}" if error else f"{context.step_key} failed"
+    return text[:_MAX_ERROR]
+
+
+@failure_hook(required_resource_keys={"warehouse", "capital"})
+def record_failed_snapshot(context: HookContext) -> None:
+    """Record the run's snapshot as failed; a warehouse that cannot be written is logged, not raised."""
+    run_id = context.run_id
+    identity = identity_of_run(context.instance, run_id)
+    snapshot = Snapshot(
+        snapshot_id=identity.snapshot_id,
+        snapshot_at=identity.snapshot_at,
+        environment=context.resources.capital.target(),
+        started_at=identity.started_at,
+        run_id=run_id,
+        request_count=run_request_count(run_id),
+    )
+    try:
+        warehouse = context.resources.warehouse.warehouse()
+        warehouse.ensure_schema()
+        recorded = warehouse.record_failed_snapshot(snapshot, _reason(context))
+    except WarehouseError as error:
+        context.log.warning(f"could not record the failed snapshot {identity.snapshot_id}: {error}")
+        return
+    if recorded:
+        context.log.info(f"recorded snapshot {identity.snapshot_id} as failed")
