@@ -20,8 +20,10 @@ install: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# e.g. make demo DEMO_ARGS="--rate 100" (a faster simulator and client) or DEMO_ARGS="--day 0"
+DEMO_ARGS ?=
 demo: $(STAMP)
-	$(VENV)/bin/capital-pipeline demo
+	$(VENV)/bin/capital-pipeline demo $(DEMO_ARGS)
 
 ui: $(STAMP)
 	mkdir -p .dagster_home

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from capital_pipeline.commands import demo_command, snapshot_command
 from capital_pipeline.simulator.cli import simulator_command
 
 app = typer.Typer(
@@ -22,6 +23,8 @@ def _commands() -> None:
 
 
 app.command("simulator", help="Serve the offline Capital.com simulator until interrupted.")(simulator_command)
+app.command("demo")(demo_command)
+app.command("snapshot")(snapshot_command)
 
 
 def main() -> None:

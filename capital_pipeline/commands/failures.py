@@ -1,0 +1,230 @@
+"""Expected failures as one clear message and an exit code, whether raised here or inside a Dagster step.
+
+Steps fail in other processes, so their errors reach the command as Dagster's ``SerializableErrorInfo``
+(class name, message, cause chain); the project's error classes are recognised by their qualified name,
+which leads every serialized message (``capital_pipeline.capital.errors.TransportError: ...``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ParamSpec
+
+import typer
+from dagster_shared.error import SerializableErrorInfo
+from rich.console import Console
+from rich.markup import escape
+
+from capital_pipeline.capital.errors import (
+    AuthenticationFailed,
+    CapitalError,
+    ConfigurationError,
+    RateLimited,
+    ServerError,
+    SessionExpired,
+    TransportError,
+)
+from capital_pipeline.snapshot.fetch import SnapshotIncomplete
+from capital_pipeline.warehouse import WarehouseError, WarehouseLocked
+
+__all__ = [
+    "EXIT_CONFIGURATION",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "CommandFailed",
+    "StepFailure",
+    "advice_for",
+    "explain_run_failure",
+    "reported",
+    "scrub_secrets",
+]
+
+P = ParamSpec("P")
+
+EXIT_FAILED = 1
+EXIT_CONFIGURATION = 2
+EXIT_INTERRUPTED = 130  # the shell's convention for a command stopped by Ctrl-C (128 + SIGINT)
+
+_DATABASE_FIX = (
+    "Check --database-url or CAPITAL_PIPELINE_DATABASE_URL (duckdb:///path/file.duckdb or a SQLAlchemy URL "
+    "such as postgresql+psycopg://user@host/db)."
+)
+# Most specific first: the first class an error is an instance of gives the headline and the fix.
+_ADVICE: tuple[tuple[type[Exception], str, str], ...] = (
+    (
+        AuthenticationFailed,
+        "Login refused",
+        "Fix the setting named above and run again.",
+    ),
+    (
+        TransportError,
+        "Capital.com could not be reached",
+        "Check CAPITAL_BASE_URL or CAPITAL_ENVIRONMENT and the network, then run again.",
+    ),
+    (
+        ConfigurationError,
+        "The Capital.com settings cannot work",
+        "Fix CAPITAL_BASE_URL or CAPITAL_ENVIRONMENT (demo, live or https://host[:port]) and run again.",
+    ),
+    (
+        RateLimited,
+        "Capital.com kept refusing requests as too many",
+        "Another program may be using this API key: wait a minute, or lower CAPITAL_REQUESTS_PER_SECOND.",
+    ),
+    (ServerError, "Capital.com kept failing", "Wait a few minutes and run again."),
+    (SessionExpired, "Capital.com kept refusing the session", "Run again; nothing was published."),
+    (
+        SnapshotIncomplete,
+        "Part of the snapshot could not be read, so nothing was published",
+        "Run again; the run's logs list the requests that failed.",
+    ),
+    (
+        WarehouseLocked,
+        "The database is locked by another process",
+        "Once that connection is closed, run again.",
+    ),
+    (WarehouseError, "The database could not be used", _DATABASE_FIX),
+    (
+        CapitalError,
+        "Capital.com answered in a way the pipeline cannot use",
+        "Run again; nothing was published.",
+    ),
+)
+
+
+def _known_classes() -> dict[str, type[Exception]]:
+    known: dict[str, type[Exception]] = {}
+    pending: list[type[Exception]] = [error for error, _, _ in _ADVICE]
+    while pending:
+        error = pending.pop()
+        known[f"{error.__module__}.{error.__qualname__}"] = error
+        pending.extend(error.__subclasses__())
+    return known
+
+
+class CommandFailed(Exception):
+    """What the user reads (already scrubbed of secrets) and the exit code; never shown with a traceback."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.message = scrub_secrets(message)
+        self.exit_code = exit_code
+
+    @classmethod
+    def from_error(cls, error: Exception, exit_code: int = EXIT_FAILED) -> CommandFailed:
+        """The advice for an expected error raised in this process (its message alone otherwise)."""
+        return cls(advice_for(type(error), str(error)) or str(error), exit_code)
+
+
+@dataclass(frozen=True)
+class StepFailure:
+    """A STEP_FAILURE of the run: which step, and the error as Dagster serialized it."""
+
+    step_key: str
+    error: SerializableErrorInfo
+
+
+def scrub_secrets(text: str) -> str:
+    """``text`` with the password, API key and any database password replaced by ``***`` (belt and braces:
+    the client's and the warehouse's messages never hold them)."""
+    from sqlalchemy.engine import make_url
+
+    secrets = [os.environ.get(name, "") for name in ("CAPITAL_PASSWORD", "CAPITAL_API_KEY")]
+    # An unparseable URL holds no password we could pick out.
+    with contextlib.suppress(Exception):
+        secrets.append(make_url(os.environ.get("CAPITAL_PIPELINE_DATABASE_URL", "")).password or "")
+    for secret in secrets:
+        if len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+def advice_for(error: type[BaseException], detail: str) -> str | None:
+    """Headline, detail and fix for an error of one of the project's expected classes, else None."""
+    for known, headline, fix in _ADVICE:
+        if issubclass(error, known):
+            return f"{headline}: {detail}\n{fix}"
+    return None
+
+
+def _chain(error: SerializableErrorInfo | None) -> Iterator[SerializableErrorInfo]:
+    while error is not None:
+        yield error
+        error = error.cause or error.context
+
+
+def _qualified_name(error: SerializableErrorInfo) -> str:
+    return error.message.strip().partition(": ")[0]
+
+
+def _detail(error: SerializableErrorInfo) -> str:
+    """The exception's own message: first line, without the ``module.Class: `` prefix Dagster adds."""
+    text = error.message.strip()
+    prefix = _qualified_name(error)
+    if error.cls_name and prefix.endswith(error.cls_name):
+        text = text[len(prefix) + 2 :]
+    return text.splitlines()[0][:400] if text else (error.cls_name or "unknown error")
+
+
+def explain_run_failure(
+    failures: Sequence[StepFailure], run_error: SerializableErrorInfo | None, where: str
+) -> str:
+    """One message for a failed run: the first expected error with advice, else the first error plainly.
+
+    ``where`` says where the details are (the run in the Dagster UI, the log file).
+    """
+    known = _known_classes()
+    for failure in failures:
+        for error in _chain(failure.error):
+            expected = known.get(_qualified_name(error))
+            advice = advice_for(expected, _detail(error)) if expected else None
+            if advice:
+                return f"{advice}\n(Step {failure.step_key} failed; details: {where}.)"
+    if failures:
+        failure = failures[0]
+        root = list(_chain(failure.error))[-1]
+        return f"Step {failure.step_key} failed: {root.cls_name}: {_detail(root)}\nDetails: {where}."
+    if run_error is not None:
+        root = list(_chain(run_error))[-1]
+        return f"The run failed: {root.cls_name}: {_detail(root)}\nDetails: {where}."
+    return f"The run failed before any step did.\nDetails: {where}."
+
+
+def _keep_traceback() -> str:
+    """Write the current exception's traceback under ``$DAGSTER_HOME/logs`` (or the working directory)."""
+    home = os.environ.get("DAGSTER_HOME")
+    directory = os.path.join(home, "logs") if home else os.getcwd()
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"capital-pipeline-error-{datetime.now(UTC):%Y%m%dT%H%M%S}.log")
+    with open(path, "w") as file:
+        file.write(scrub_secrets(traceback.format_exc()))
+    return path
+
+
+def reported(command: Callable[P, None]) -> Callable[P, None]:
+    """Run a command so that every failure ends in one message on stderr and a non-zero exit, no traceback."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        console = Console(stderr=True, soft_wrap=True)
+        try:
+            command(*args, **kwargs)
+        except CommandFailed as failure:
+            console.print(f"[bold red]Error:[/] {escape(failure.message)}", highlight=False)
+            raise typer.Exit(failure.exit_code) from None
+        except KeyboardInterrupt:
+            console.print("Interrupted.", highlight=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as error:  # anything unforeseen: one line and where the traceback went
+            message = scrub_secrets(f"{type(error).__name__}: {error}".splitlines()[0])
+            console.print(f"[bold red]Unexpected error:[/] {escape(message)}", highlight=False)
+            console.print(f"The traceback is in {_keep_traceback()}.", highlight=False)
+            raise typer.Exit(EXIT_FAILED) from None
+
+    return run

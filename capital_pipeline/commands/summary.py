@@ -1,0 +1,153 @@
+"""What a run landed (read back from the warehouse and the run's event log), and what to try next."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from dagster import DagsterEventType, DagsterInstance
+from rich.console import Console
+from rich.table import Table
+
+from capital_pipeline.warehouse import Warehouse
+
+__all__ = [
+    "Landed",
+    "failed_checks",
+    "next_steps",
+    "print_next_steps",
+    "print_summary",
+    "read_landed",
+    "shown_path",
+]
+
+_LATEST_MARKETS = "SELECT epic, instrument_name, bid, offer FROM capital.latest_markets LIMIT 5"
+_CHANGES = (
+    "SELECT change, COUNT(*) AS held, "
+    "SUM(CASE WHEN snapshot_id = :snapshot_id THEN 1 ELSE 0 END) AS in_snapshot "
+    "FROM {view} GROUP BY change ORDER BY change"
+)
+
+
+@dataclass(frozen=True)
+class Landed:
+    """The run's snapshot as the warehouse now holds it, and what the change views hold."""
+
+    snapshot_id: str
+    request_count: int | None
+    table_rows: dict[str, int]
+    changes: dict[str, pd.DataFrame]
+
+
+def read_landed(warehouse: Warehouse, run_id: str) -> Landed | None:
+    """The snapshot published by ``run_id`` (None if the warehouse holds none from it)."""
+    found = warehouse.query(
+        "SELECT snapshot_id, request_count FROM snapshots WHERE run_id = :run_id AND status = 'succeeded'",
+        {"run_id": run_id},
+    )
+    if found.empty:
+        return None
+    snapshot_id = str(found["snapshot_id"].iloc[0])
+    requests = found["request_count"].iloc[0]
+    changes = {
+        view: warehouse.query(_CHANGES.format(view=view), {"snapshot_id": snapshot_id})
+        for view in ("market_changes", "watchlist_changes")
+    }
+    count = None if pd.isna(requests) else int(requests)
+    return Landed(snapshot_id, count, warehouse.table_counts(snapshot_id), changes)
+
+
+def failed_checks(instance: DagsterInstance, run_id: str) -> list[str]:
+    """The run's asset checks that did not pass, as ``check on asset (severity)``."""
+    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records
+    failed = []
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        evaluation = event.asset_check_evaluation_data if event else None
+        if evaluation is not None and not evaluation.passed:
+            key = evaluation.asset_key.to_user_string()
+            failed.append(f"{evaluation.check_name} on {key} ({evaluation.severity.value})")
+    return failed
+
+
+def _changes_text(frame: pd.DataFrame) -> tuple[str, str]:
+    if frame.empty:
+        return "0", "none: changes need two snapshots that differ"
+    held = int(frame["held"].sum())
+    now = ", ".join(f"{int(row.in_snapshot)} {row.change}" for row in frame.itertuples() if row.in_snapshot)
+    return str(held), f"this snapshot: {now or 'no change'}"
+
+
+def print_summary(
+    console: Console, landed: Landed, *, seconds: float, run_id: str, database: str, checks: Sequence[str]
+) -> None:
+    """The snapshot's tables and row counts, the change views' contents, and checks that did not pass."""
+    requests = f", {landed.request_count} API requests" if landed.request_count is not None else ""
+    console.print(
+        f"\nSnapshot [bold]{landed.snapshot_id}[/] published to {database} in {seconds:.1f} s "
+        f"(Dagster run {run_id}{requests}).",
+        highlight=False,
+    )
+    table = Table(title=None, show_edge=False)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    table.add_column("notes")
+    for name, rows in landed.table_rows.items():
+        table.add_row(name, f"{rows:,}", "")
+    for view, frame in landed.changes.items():
+        held, notes = _changes_text(frame)
+        table.add_row(f"{view} (view)", held, notes)
+    console.print(table)
+    for check in checks:
+        console.print(f"[yellow]check did not pass:[/] {check}", highlight=False)
+
+
+def shown_path(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it, else absolute."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path.absolute())
+
+
+def _duckdb_file(url: str) -> Path | None:
+    if "://" not in url:
+        return Path(url)
+    parsed = sa.make_url(url)
+    return Path(parsed.database) if parsed.get_backend_name() == "duckdb" and parsed.database else None
+
+
+def next_steps(url: str, *, again: tuple[str, str]) -> list[tuple[str, str]]:
+    """Commands to try next: the UI, a query of ``capital.latest_markets``, and ``again`` (command, what)."""
+    steps = [("make ui", "Dagster's UI on this instance (runs, assets, checks) at http://127.0.0.1:3000")]
+    database = _duckdb_file(url)
+    if database is not None:
+        shown = shown_path(database)
+        code = (
+            f"import duckdb; print(duckdb.connect({json.dumps(shown)}, read_only=True)"
+            f".sql({json.dumps(_LATEST_MARKETS)}))"
+        )
+        steps.append((shlex.join([shown_path(Path(sys.executable)), "-c", code]), "the latest markets"))
+        if shutil.which("duckdb"):
+            steps.append(
+                (shlex.join(["duckdb", "-readonly", shown, _LATEST_MARKETS]), "the same, in DuckDB's CLI")
+            )
+    else:
+        steps.append((_LATEST_MARKETS, "the latest markets, in your SQL client"))
+    steps.append(again)
+    return steps
+
+
+def print_next_steps(console: Console, steps: Sequence[tuple[str, str]]) -> None:
+    """``Next:`` and one command per line with what it shows."""
+    console.print("\nNext:", highlight=False)
+    for command, what in steps:
+        console.print(f"  {command}", highlight=False, markup=False, soft_wrap=True)
+        console.print(f"      {what}", highlight=False, markup=False, style="dim")
