@@ -17,6 +17,9 @@ from capital_pipeline.warehouse import Warehouse
 # Both sides raised together so a run takes seconds; the simulator still counts strictly.
 FAST_RATE = 100
 IN_PROCESS = {"in_process": {}}
+# spawn, not the job's default forkserver: a fork server keeps the environment it started with, and tests
+# change CAPITAL_* between runs of one process (a real run gets a fresh run-worker process and fork server).
+MULTIPROCESS = {"multiprocess": {"start_method": {"spawn": {}}}}
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,13 @@ class WarehouseTarget:
         return {
             "resources": {"warehouse": {"config": {"database_url": self.url, "schema_name": self.schema}}}
         }
+
+
+@pytest.fixture(scope="module")
+def state_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Run state shared by the tests of a module, like the one simulator they share: the request budget in it
+    must see the previous test's last second, or a new test could fire into it."""
+    return tmp_path_factory.mktemp("state")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +65,7 @@ def capital_env(
         "CAPITAL_IDENTIFIER": credentials.identifier,
         "CAPITAL_PASSWORD": credentials.password,
         "CAPITAL_REQUESTS_PER_SECOND": str(FAST_RATE),
-        "CAPITAL_PIPELINE_STATE_DIR": str(tmp_path / "state"),
+        "CAPITAL_PIPELINE_STATE_DIR": str(state_directory),
     }
     for name, value in settings.items():
         monkeypatch.setenv(name, value)

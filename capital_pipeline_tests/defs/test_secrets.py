@@ -9,11 +9,9 @@ from dagster import DagsterInstance
 
 from capital_pipeline.simulator import SimulatorHandle
 from capital_pipeline.warehouse import TABLES
-from capital_pipeline_tests.defs.conftest import WarehouseTarget, run_snapshot
+from capital_pipeline_tests.defs.conftest import MULTIPROCESS, WarehouseTarget, run_snapshot
 
 pytestmark = pytest.mark.slow
-
-MULTIPROCESS = {"multiprocess": {"start_method": {"forkserver": {}}}}
 
 
 def _files_holding(root: Path, secrets: list[str]) -> list[str]:
@@ -28,7 +26,11 @@ def _files_holding(root: Path, secrets: list[str]) -> list[str]:
 
 
 def test_no_secret_reaches_event_log_storage_or_any_table(
-    capital_env: SimulatorHandle, instance: DagsterInstance, target: WarehouseTarget, tmp_path: Path
+    capital_env: SimulatorHandle,
+    instance: DagsterInstance,
+    target: WarehouseTarget,
+    tmp_path: Path,
+    state_directory: Path,
 ) -> None:
     run_id = run_snapshot(instance, target, execution=MULTIPROCESS)
     credentials = capital_env.credentials
@@ -40,7 +42,7 @@ def test_no_secret_reaches_event_log_storage_or_any_table(
     assert not [i for i, secret in enumerate(secrets) if secret in events]
     # Everything Dagster keeps: run and event databases, compute logs, staged frames; and the run's state.
     assert _files_holding(tmp_path / "dagster_home", secrets) == []
-    assert _files_holding(tmp_path / "state", secrets) == []
+    assert _files_holding(state_directory, secrets) == []
     warehouse = target.warehouse()
     for table in TABLES:
         dump = warehouse.query(f"SELECT * FROM {table.name}").to_csv()

@@ -6,7 +6,7 @@ import pytest
 from dagster import DagsterInstance
 
 from capital_pipeline.simulator import SimulatorHandle
-from capital_pipeline_tests.defs.conftest import WarehouseTarget, run_snapshot
+from capital_pipeline_tests.defs.conftest import MULTIPROCESS, WarehouseTarget, run_snapshot
 from capital_pipeline_tests.defs.universe_views import (
     expected_counts,
     expected_market_changes,
@@ -54,14 +54,12 @@ def test_snapshot_records_its_requests_and_the_api_saw_no_429(
 
 
 def test_multiprocess_run_logs_in_once_and_leaves_no_tokens_or_staging(
-    capital_env: SimulatorHandle, instance: DagsterInstance, tmp_path
+    capital_env: SimulatorHandle, instance: DagsterInstance, tmp_path, state_directory
 ) -> None:
     target = WarehouseTarget(f"duckdb:///{tmp_path / 'w.duckdb'}", "capital")
-    execution = {"multiprocess": {"start_method": {"forkserver": {}}}}
-    run_id = run_snapshot(instance, target, execution=execution)
+    run_id = run_snapshot(instance, target, execution=MULTIPROCESS)
     assert capital_env.stats()["logins"]["attempts"] == 1
-    state = tmp_path / "state"
-    assert not (state / "runs" / run_id).exists()
+    assert not (state_directory / "runs" / run_id).exists()
     assert not list((tmp_path / "dagster_home").rglob(f"capital_staging/{run_id}"))
 
 
