@@ -1,0 +1,87 @@
+"""`capital-pipeline snapshot` for real: the installed script, the multiprocess executor, the simulator."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from capital_pipeline.simulator import SimulatorHandle
+from capital_pipeline.warehouse import DATA_TABLES, Warehouse
+from capital_pipeline_tests.commands.conftest import (
+    assert_no_secrets,
+    assert_plain_failure,
+    cli_env,
+    closed_loopback_port,
+    run_cli,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_snapshot_of_the_configured_login_lands_and_exits_0(
+    tmp_path: Path, capital_settings: dict[str, str]
+) -> None:
+    result = run_cli(["snapshot"], cwd=tmp_path, env=cli_env(tmp_path, **capital_settings))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert_no_secrets(result.stdout + result.stderr)
+    warehouse = Warehouse.from_url(f"duckdb:///{tmp_path / 'data' / 'capital_pipeline.duckdb'}")
+    latest = warehouse.latest_snapshot()
+    assert latest is not None and latest.snapshot.snapshot_id == f"run-{latest.snapshot.run_id}"
+    counts = warehouse.table_counts(latest.snapshot.snapshot_id)
+    assert set(counts) == {table.name for table in DATA_TABLES} and all(counts.values())
+    assert f"Snapshot run-{latest.snapshot.run_id} published" in result.stdout
+    assert "capital-pipeline snapshot" in result.stdout
+
+
+def test_a_wrong_password_is_tried_once_and_named(
+    tmp_path: Path, capital_settings: dict[str, str], simulator: SimulatorHandle
+) -> None:
+    settings = {**capital_settings, "CAPITAL_PASSWORD": "not-the-password"}
+    result = run_cli(["snapshot"], cwd=tmp_path, env=cli_env(tmp_path, **settings))
+    assert_plain_failure(result, "Login refused", "CAPITAL_PASSWORD")
+    assert "not-the-password" not in result.stdout + result.stderr
+    assert simulator.stats()["logins"]["attempts"] == 1
+
+
+def test_an_unreachable_host_is_one_clear_message(tmp_path: Path, capital_settings: dict[str, str]) -> None:
+    settings = {**capital_settings, "CAPITAL_BASE_URL": f"http://127.0.0.1:{closed_loopback_port()}"}
+    result = run_cli(["snapshot"], cwd=tmp_path, env=cli_env(tmp_path, **settings))
+    assert_plain_failure(result, "Capital.com could not be reached", "CAPITAL_BASE_URL")
+
+
+def test_a_missing_variable_is_named_before_anything_starts(
+    tmp_path: Path, capital_settings: dict[str, str]
+) -> None:
+    settings = {name: value for name, value in capital_settings.items() if name != "CAPITAL_IDENTIFIER"}
+    result = run_cli(["snapshot"], cwd=tmp_path, env=cli_env(tmp_path, **settings))
+    assert_plain_failure(result, "Missing environment variable: CAPITAL_IDENTIFIER.")
+    assert result.returncode == 2
+    assert not (tmp_path / "dagster_home").exists()
+
+
+def test_a_database_locked_by_another_process_fails_the_run_with_one_clear_message(
+    tmp_path: Path, capital_settings: dict[str, str]
+) -> None:
+    database = tmp_path / "locked.duckdb"
+    hold = (
+        "import duckdb, sys, time; connection = duckdb.connect(sys.argv[1]); connection.execute('BEGIN'); "
+        "print('held', flush=True); time.sleep(240)"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", hold, str(database)], stdout=subprocess.PIPE, text=True
+    ) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+            settings = {**capital_settings, "CAPITAL_PIPELINE_LOCK_TIMEOUT_SECONDS": "2"}
+            result = run_cli(
+                ["snapshot", "--database-url", f"duckdb:///{database}"],
+                cwd=tmp_path,
+                env=cli_env(tmp_path, **settings),
+            )
+        finally:
+            holder.kill()
+    assert_plain_failure(result, "The database is locked by another process", f"process {holder.pid}")
+    assert "in the Dagster UI" in result.stderr
