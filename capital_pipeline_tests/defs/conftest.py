@@ -52,7 +52,7 @@ def simulator() -> Iterator[SimulatorHandle]:
 
 @pytest.fixture
 def capital_env(
-    simulator: SimulatorHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    simulator: SimulatorHandle, monkeypatch: pytest.MonkeyPatch, state_directory: Path
 ) -> SimulatorHandle:
     """The simulator on day 0 with fresh stats, and the environment variables a user would set for it."""
     simulator.set_config(day=0)

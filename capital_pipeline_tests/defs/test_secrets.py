@@ -42,6 +42,7 @@ def test_no_secret_reaches_event_log_storage_or_any_table(
     assert not [i for i, secret in enumerate(secrets) if secret in events]
     # Everything Dagster keeps: run and event databases, compute logs, staged frames; and the run's state.
     assert _files_holding(tmp_path / "dagster_home", secrets) == []
+    assert (state_directory / "pacing").is_dir(), "the run kept its state elsewhere"
     assert _files_holding(state_directory, secrets) == []
     warehouse = target.warehouse()
     for table in TABLES:

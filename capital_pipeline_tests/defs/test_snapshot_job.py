@@ -59,6 +59,8 @@ def test_multiprocess_run_logs_in_once_and_leaves_no_tokens_or_staging(
     target = WarehouseTarget(f"duckdb:///{tmp_path / 'w.duckdb'}", "capital")
     run_id = run_snapshot(instance, target, execution=MULTIPROCESS)
     assert capital_env.stats()["logins"]["attempts"] == 1
+    assert (state_directory / "pacing").is_dir(), "the run kept its state elsewhere"
+    assert (state_directory / "runs").is_dir()
     assert not (state_directory / "runs" / run_id).exists()
     assert not list((tmp_path / "dagster_home").rglob(f"capital_staging/{run_id}"))
 
