@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 from dagster import (
+    AssetCheckResult,
     AssetExecutionContext,
     AssetIn,
     AssetOut,
@@ -84,33 +85,28 @@ def table_outs(*tables: str) -> dict[str, AssetOut]:
     return {table: AssetOut.from_spec(table_spec(table), dagster_type=pd.DataFrame) for table in tables}
 
 
-def _outputs(frames: dict[str, pd.DataFrame], **extra: object) -> Iterator[Output]:
+def _checked_outputs(frames: dict[str, pd.DataFrame], **extra: object) -> Iterator[Output | AssetCheckResult]:
+    """Each frame as its table's output with metadata, then each table's unique-keys check."""
     for table, frame in frames.items():
         yield Output(frame, output_name=table, metadata=table_metadata(table, frame, **extra))
-
-
-@multi_asset(
-    outs=table_outs("accounts", "account_preferences"),
-    check_specs=[
-        checks.unique_keys_check_spec("accounts"),
-        checks.unique_keys_check_spec("account_preferences"),
-    ],
-    pool=API_POOL,
-)
-def capital_accounts(context: AssetExecutionContext, capital: CapitalApiResource):
-    """Every account of the login and each account's preferences (switching accounts as needed)."""
-    part = call_api(context, capital, "accounts", fetch_accounts)
-    frames = account_frames(part)
-    yield from _outputs(frames)
     for table, frame in frames.items():
         yield checks.unique_keys_check(table, frame)
 
 
 @multi_asset(
+    outs=table_outs("accounts", "account_preferences"),
+    check_specs=checks.unique_keys_check_specs("accounts", "account_preferences"),
+    pool=API_POOL,
+)
+def capital_accounts(context: AssetExecutionContext, capital: CapitalApiResource):
+    """Every account of the login and each account's preferences (switching accounts as needed)."""
+    yield from _checked_outputs(account_frames(call_api(context, capital, "accounts", fetch_accounts)))
+
+
+@multi_asset(
     outs=table_outs("navigation_nodes", "navigation_markets"),
     check_specs=[
-        checks.unique_keys_check_spec("navigation_nodes"),
-        checks.unique_keys_check_spec("navigation_markets"),
+        *checks.unique_keys_check_specs("navigation_nodes", "navigation_markets"),
         checks.membership_check_spec("navigation_markets", "node_id", "navigation_nodes", "nodes_known"),
         checks.drop_check_spec("navigation_nodes"),
         checks.truncation_check_spec(),
@@ -124,10 +120,8 @@ def capital_navigation(
     progress = progress_logger(context)
     crawl = call_api(context, capital, "navigation", lambda client: fetch_navigation(client, progress))
     frames = navigation_frames(crawl)
-    yield from _outputs(frames, truncated_nodes=len(crawl.truncated_node_ids))
+    yield from _checked_outputs(frames, truncated_nodes=len(crawl.truncated_node_ids))
     nodes, members = frames["navigation_nodes"], frames["navigation_markets"]
-    yield checks.unique_keys_check("navigation_nodes", nodes)
-    yield checks.unique_keys_check("navigation_markets", members)
     yield checks.membership_check(
         "navigation_markets", "node_id", members["node_id"], nodes["node_id"], "nodes_known"
     )
@@ -138,19 +132,12 @@ def capital_navigation(
 
 @multi_asset(
     outs=table_outs("watchlists", "watchlist_markets"),
-    check_specs=[
-        checks.unique_keys_check_spec("watchlists"),
-        checks.unique_keys_check_spec("watchlist_markets"),
-    ],
+    check_specs=checks.unique_keys_check_specs("watchlists", "watchlist_markets"),
     pool=API_POOL,
 )
 def capital_watchlists(context: AssetExecutionContext, capital: CapitalApiResource):
     """Every watchlist and its markets."""
-    part = call_api(context, capital, "watchlists", fetch_watchlists)
-    frames = watchlist_frames(part)
-    yield from _outputs(frames)
-    for table, frame in frames.items():
-        yield checks.unique_keys_check(table, frame)
+    yield from _checked_outputs(watchlist_frames(call_api(context, capital, "watchlists", fetch_watchlists)))
 
 
 @asset(
@@ -160,10 +147,7 @@ def capital_watchlists(context: AssetExecutionContext, capital: CapitalApiResour
     description=table_spec("markets").description,
     metadata={"dagster/column_schema": table_schema("markets"), "dagster/table_name": "capital.markets"},
     ins={"navigation_markets": AssetIn(), "watchlist_markets": AssetIn()},
-    check_specs=[
-        checks.unique_keys_check_spec("markets"),
-        checks.drop_check_spec("markets"),
-    ],
+    check_specs=[*checks.unique_keys_check_specs("markets"), checks.drop_check_spec("markets")],
     pool=API_POOL,
 )
 def markets(

@@ -31,7 +31,7 @@ __all__ = [
     "truncation_check",
     "truncation_check_spec",
     "unique_keys_check",
-    "unique_keys_check_spec",
+    "unique_keys_check_specs",
     "watchlist_epics_have_markets",
 ]
 
@@ -44,9 +44,15 @@ def _own_keys(table: str) -> list[str]:
     return [key for key in table_named(table).keys if key != "snapshot_id"]
 
 
-def unique_keys_check_spec(table: str) -> AssetCheckSpec:
-    keys = ", ".join(_own_keys(table))
-    return AssetCheckSpec("unique_keys", asset=table, description=f"({keys}) is unique within the snapshot.")
+def unique_keys_check_specs(*tables: str) -> list[AssetCheckSpec]:
+    return [
+        AssetCheckSpec(
+            "unique_keys",
+            asset=table,
+            description=f"({', '.join(_own_keys(table))}) is unique in the snapshot.",
+        )
+        for table in tables
+    ]
 
 
 def unique_keys_check(table: str, frame: pd.DataFrame) -> AssetCheckResult:
