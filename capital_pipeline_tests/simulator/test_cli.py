@@ -1,6 +1,6 @@
 """The simulator command (``cli.py``): starts, prints where and how to log in, stops cleanly on SIGTERM.
 
-Run as ``python -m capital_pipeline.simulator``: the typer function ``capital-pipeline simulator`` registers.
+Run as the installed ``capital-pipeline simulator`` console script, as users and other tools start it.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from capital_pipeline.simulator import DEMO_API_KEY, DEMO_IDENTIFIER, DEMO_PASSWORD
 from capital_pipeline.simulator.server import READY_LINE
 
-COMMAND = [sys.executable, "-m", "capital_pipeline.simulator"]
+COMMAND = [str(Path(sys.executable).with_name("capital-pipeline")), "simulator"]
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
