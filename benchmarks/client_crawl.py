@@ -1,10 +1,11 @@
 """A full reference snapshot through the client, against the simulator at the real pace, and a plain wrapper.
 
-The simulator runs in its own process (no shared GIL) with 150 ms latency and strict limits (10 requests per
-second per user, counted over any rolling second). Our client does the minimal request plan: encryption key,
+The simulator runs in its own process (no shared GIL) with strict limits (10 requests per second per user,
+counted over any rolling second), at 50, 150 and 400 ms latency in turn (one simulator, its latency changed
+between snapshots). Our client does the minimal request plan: encryption key,
 login; accounts; a preferences read per account with the switches between them; the navigation tree; market
 details in batches of 50; watchlists. The baseline does the same work the way an ordinary wrapper does it, one
-request after another and one epic per call; it is timed on a sample of epics and extrapolated.
+request after another and one epic per call; it is timed on a sample of epics at 150 ms and extrapolated.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from capital_pipeline.capital import CapitalClient, ClientSettings, Credentials
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 
 LATENCY_MS = 150.0
+LATENCIES_MS = (50.0, LATENCY_MS, 400.0)
 RATE = 10
 BASELINE_SAMPLE = 200
 
@@ -79,16 +81,49 @@ async def sequential_epic_seconds(sim: SimulatorHandle, epics: list[str]) -> flo
         return (time.perf_counter() - started) / len(epics)
 
 
+def crawl_at(sim: SimulatorHandle, latency_ms: float) -> tuple[dict[str, int], dict[str, Any], float, dict]:
+    """One snapshot at ``latency_ms``: sizes, client stats, seconds, and what the simulator saw."""
+    sim.set_config(latency_ms=latency_ms)
+    time.sleep(1.1)  # let the previous snapshot's last second pass before another client starts
+    sim.reset_stats()
+    sizes, stats, elapsed = asyncio.run(timed_snapshot(sim))
+    return sizes, stats, elapsed, sim.stats()
+
+
+def print_rows(rows: list[tuple[str, str]]) -> None:
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+def latency_rows(crawls: dict[float, tuple[dict[str, int], dict[str, Any], float, dict]]) -> None:
+    """One line per latency: the issue's two client ratios, and the 429s and peak second behind them."""
+    print("latency |   requests / plan | wall s | bound s | wall / bound | 429s | peak/s")
+    for latency, (sizes, stats, elapsed, server) in crawls.items():
+        plan = minimal_plan(sizes, math.ceil(sizes["epics"] / 50))
+        sent, bound = stats["total"], stats["total"] / RATE
+        ratio = f"{sent} / {plan} = {sent / plan:.3f}"
+        peak = max(server["max_requests_per_second"].values())
+        print(
+            f"{latency:>4.0f} ms | {ratio:>17} | {elapsed:>6.2f} | {bound:>7.1f} | "
+            f"{elapsed / bound:>12.3f} | {server['too_many_requests']:>4} | {peak:>6}"
+        )
+    print()
+
+
 def main() -> None:
     config = SimulatorConfig(latency_ms=LATENCY_MS, rate_limit=RATE)
     with run_simulator(config, in_subprocess=True) as sim:
-        sizes, stats, elapsed = asyncio.run(timed_snapshot(sim))
-        server = sim.stats()
+        crawls = {latency: crawl_at(sim, latency) for latency in LATENCIES_MS}
+        sizes, stats, elapsed, server = crawls[LATENCY_MS]
+        sim.set_config(latency_ms=LATENCY_MS)
         sample = sorted(sim.universe()["markets"])[:BASELINE_SAMPLE]
-        time.sleep(1.1)  # let the snapshot's last second pass before another client starts
+        time.sleep(1.1)
+        sim.reset_stats()
         per_request = asyncio.run(sequential_epic_seconds(sim, sample))
-        too_many_after = sim.stats()["too_many_requests"]
+        baseline_too_many = sim.stats()["too_many_requests"]
 
+    latency_rows(crawls)
     plan = minimal_plan(sizes, math.ceil(sizes["epics"] / 50))
     ideal = stats["total"] / RATE
     baseline_requests = minimal_plan(sizes, sizes["epics"])
@@ -110,9 +145,7 @@ def main() -> None:
             f"{per_request * 1000:.0f} ms (sample of {len(sample)} epics)",
         ),
         ("baseline: requests, wall time", f"{baseline_requests}, {baseline_seconds:.0f} s (extrapolated)"),
-        ("baseline 429s during the sample", f"{too_many_after - server['too_many_requests']}"),
+        ("baseline 429s during the sample", f"{baseline_too_many}"),
         ("speed-up over the baseline", f"{baseline_seconds / elapsed:.1f}x"),
     ]
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+    print_rows(rows)
