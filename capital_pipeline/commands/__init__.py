@@ -1,8 +1,8 @@
 """The `demo` and `snapshot` commands: ``capital_snapshot_job`` through Dagster, with progress, plain errors.
 
-``home`` prepares the Dagster instance, ``launching`` runs the job while ``progress`` tails its event log,
-``failures`` turns a failed run into advice, ``summary`` shows what landed, ``settings`` checks the
-environment before anything starts.
+``settings`` checks the environment before anything starts, ``home`` prepares the Dagster instance,
+``runs`` takes one snapshot: ``launching`` runs the job while ``progress`` tails its event log, then
+``summary`` shows what landed or ``failures`` turns the failure into advice.
 """
 
 from capital_pipeline.commands.demo import demo_command

@@ -90,14 +90,16 @@ def demo_command(
     url = database_url or DEFAULT_URL
     warehouse = open_warehouse(url)
     try:
-        chosen = next_demo_day(warehouse) if day is None else day
+        upcoming = next_demo_day(warehouse)
     except WarehouseError as error:
         raise CommandFailed.from_error(error) from None
+    chosen = upcoming if day is None else day
     console.print(f"Starting the Capital.com simulator on day {chosen} ...", highlight=False)
     with run_simulator(SimulatorConfig(day=chosen, rate_limit=rate), in_subprocess=True) as simulator:
         console.print(
             f"Simulator at {simulator.base_url} (its demo login; {rate} requests/s)", highlight=False
         )
         _use_simulator(simulator, rate)
-        again = ("capital-pipeline demo", f"the next simulated day ({chosen + 1}): the change views grow")
+        after = max(upcoming, chosen + 1)
+        again = ("capital-pipeline demo", f"the next simulated day ({after}): the change views grow")
         take_snapshot(console, warehouse=warehouse, database_url=url, tags=demo_tags(chosen), again=again)

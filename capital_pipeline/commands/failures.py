@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import ParamSpec
 
 import typer
@@ -30,6 +31,7 @@ from capital_pipeline.capital.errors import (
     SessionExpired,
     TransportError,
 )
+from capital_pipeline.commands.home import dagster_home
 from capital_pipeline.snapshot.fetch import SnapshotIncomplete
 from capital_pipeline.warehouse import WarehouseError, WarehouseLocked
 
@@ -196,14 +198,12 @@ def explain_run_failure(
     return f"The run failed before any step did.\nDetails: {where}."
 
 
-def _keep_traceback() -> str:
-    """Write the current exception's traceback under ``$DAGSTER_HOME/logs`` (or the working directory)."""
-    home = os.environ.get("DAGSTER_HOME")
-    directory = os.path.join(home, "logs") if home else os.getcwd()
-    os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, f"capital-pipeline-error-{datetime.now(UTC):%Y%m%dT%H%M%S}.log")
-    with open(path, "w") as file:
-        file.write(scrub_secrets(traceback.format_exc()))
+def _keep_traceback() -> Path:
+    """Write the current exception's traceback to a file in the Dagster home's ``logs``; its path."""
+    directory = dagster_home() / "logs"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"capital-pipeline-error-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
+    path.write_text(scrub_secrets(traceback.format_exc()))
     return path
 
 

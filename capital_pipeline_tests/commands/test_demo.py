@@ -91,7 +91,7 @@ def test_rerunning_a_day_replaces_its_snapshot(workspace: DemoWorkspace) -> None
     assert set(after) == set(before)
     assert after["simulator-day-0000"] != before["simulator-day-0000"]
     assert workspace.warehouse().table_counts("simulator-day-0000") == counts
-    assert "the next simulated day (1)" in result.stdout
+    assert "the next simulated day (2)" in result.stdout
 
 
 def _read_until(process: subprocess.Popen[str], text: str) -> list[str]:

@@ -1,0 +1,42 @@
+"""What to try next after a snapshot: commands that work as printed, for the database the run wrote to."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from capital_pipeline.commands.summary import next_steps
+
+AGAIN = ("capital-pipeline demo", "the next simulated day")
+
+
+def test_a_duckdb_target_gets_a_python_one_liner_that_runs_as_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    with duckdb.connect(str(tmp_path / "data" / "x.duckdb")) as database:
+        database.execute("CREATE SCHEMA capital")
+        database.execute(
+            "CREATE TABLE capital.latest_markets AS "
+            "SELECT 'AAPL' AS epic, 'Apple' AS instrument_name, 1.0 AS bid, 1.1 AS offer"
+        )
+    steps = next_steps(f"duckdb:///{tmp_path / 'data' / 'x.duckdb'}", again=AGAIN)
+    assert steps[0][0] == "make ui" and steps[-1] == AGAIN
+    query = next(command for command, what in steps if what == "the latest markets")
+    assert '"data/x.duckdb"' in query
+    shown = subprocess.run(shlex.split(query), cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert "AAPL" in shown.stdout
+
+
+def test_another_database_gets_the_query_to_run_in_its_own_client() -> None:
+    steps = next_steps("postgresql+psycopg://me:secret@db/capital", again=AGAIN)
+    assert (
+        "SELECT epic, instrument_name, bid, offer FROM capital.latest_markets LIMIT 5",
+        "the latest markets, in your SQL client",
+    ) in steps
+    assert not any("secret" in command for command, _ in steps)
