@@ -25,8 +25,10 @@ from .sessions import Params
 
 __all__ = ["SQLAlchemyBackend", "SQLAlchemySession", "copy_rows", "insert_rows"]
 
-# Rows per encoded chunk handed to COPY: bounded memory whatever the frame's size.
-_COPY_BATCH_ROWS = 65_536
+# Rows per encoded chunk handed to COPY: bounded memory whatever the frame's size, and small enough
+# (about 9 MB of markets rows) to stay cheap to allocate: pgpq encoded 1M markets rows in 1.0 s of CPU in
+# chunks of 8,192 against 1.7 s in chunks of 65,536 (measured).
+_COPY_BATCH_ROWS = 8_192
 _LOCK_NOT_AVAILABLE = "55P03"
 
 
@@ -41,7 +43,8 @@ def copy_rows(connection: sa.Connection, table: Table, rows: pa.Table, namespace
     with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         copy.write(encoder.write_header())
         for batch in rows.to_batches(max_chunksize=_COPY_BATCH_ROWS):
-            copy.write(encoder.write_batch(batch))
+            # psycopg sends large buffers in 128 kB slices; slicing a memoryview copies nothing.
+            copy.write(memoryview(encoder.write_batch(batch)))
         copy.write(encoder.finish())
 
 

@@ -137,3 +137,23 @@ def test_nul_in_text_is_refused_for_postgresql_only() -> None:
 def test_nul_in_json_is_escaped_so_every_database_takes_it() -> None:
     rows = convert(markets_frame(raw={"name": "Sil\x00ver"}), dialect=POSTGRESQL)
     assert rows.column("raw").to_pylist() == ['{"name":"Sil\\u0000ver"}']
+
+
+def test_nul_is_found_at_its_row_in_a_slice_of_an_arrow_backed_frame() -> None:
+    names = {"A": "Silver", "B": "Gold", "C": "Oil", "D": "Co\x00pper"}
+    rows = [{**market(epic), "instrument_name": name} for epic, name in names.items()]
+    arrow_backed = as_frame("markets", rows).convert_dtypes(dtype_backend="pyarrow")
+    with pytest.raises(WarehouseError, match=r"^markets.instrument_name: row 2 holds a NUL character"):
+        convert(arrow_backed.iloc[1:], dialect=POSTGRESQL)
+    assert convert(arrow_backed.iloc[1:3], dialect=POSTGRESQL).num_rows == 2
+
+
+def test_bytes_under_a_null_text_value_are_not_taken_for_a_nul() -> None:
+    # Arrow lets a null slot span any bytes; only values count.
+    offsets = pa.py_buffer(pa.array([0, 3, 4], pa.int32()).buffers()[1])
+    validity = pa.array([True, False]).buffers()[1]
+    names = pa.StringArray.from_buffers(2, offsets, pa.py_buffer(b"Oil\x00"), validity)
+    frame = as_frame("markets", [market("A"), market("B")])
+    frame["instrument_name"] = pd.Series(pd.arrays.ArrowExtensionArray(names))
+    rows = convert(frame, dialect=POSTGRESQL)
+    assert rows.column("instrument_name").to_pylist() == ["Oil", None]
