@@ -1,19 +1,17 @@
-"""What a command checks before it starts a run: the Capital.com settings, the login, the database URL.
+"""What a command checks before it starts a run: the Capital.com settings and the database URL.
 
-Checks run in the command's own process, so a mistake costs one clear message and (for the login) exactly
-one ``POST /session``, instead of a run whose parallel steps each try and fail.
+Checks run in the command's own process, so a mistake costs one clear message instead of a run. The login
+itself is the run's: a refused one is recorded for the whole run, so it costs exactly one ``POST /session``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 from typing import Any
 
 import sqlalchemy as sa
 
-from capital_pipeline.capital import CapitalClient, Credentials
-from capital_pipeline.capital.errors import CapitalError, ConfigurationError
+from capital_pipeline.capital.errors import ConfigurationError
 from capital_pipeline.commands.failures import EXIT_CONFIGURATION, CommandFailed, advice_for
 from capital_pipeline.defs.resources import CapitalApiResource
 from capital_pipeline.warehouse import DEFAULT_LOCK_TIMEOUT, Warehouse, WarehouseError
@@ -22,7 +20,6 @@ __all__ = [
     "LOCK_TIMEOUT_VARIABLE",
     "REQUIRED_VARIABLES",
     "capital_resource_from_env",
-    "check_login",
     "open_warehouse",
     "shown_url",
     "use_database_url",
@@ -64,21 +61,6 @@ def capital_resource_from_env() -> CapitalApiResource:
     except ValueError as error:  # CAPITAL_ENCRYPTED_PASSWORD that is neither true nor false
         raise CommandFailed(str(error), EXIT_CONFIGURATION) from None
     return resource
-
-
-def check_login(resource: CapitalApiResource) -> None:
-    """Log in once and out again; a refusal or an unreachable host becomes a ``CommandFailed``."""
-    credentials = Credentials(resource.api_key, resource.identifier, resource.password)
-
-    async def log_in_and_out() -> None:
-        async with CapitalClient(credentials, resource.client_settings()) as client:
-            await client.login()
-            await client.logout()
-
-    try:
-        asyncio.run(log_in_and_out())
-    except CapitalError as error:
-        raise CommandFailed(advice_for(type(error), str(error)) or str(error)) from None
 
 
 def use_database_url(url: str) -> None:

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from capital_pipeline.commands.failures import reported
 from capital_pipeline.commands.runs import take_snapshot
-from capital_pipeline.commands.settings import capital_resource_from_env, check_login, open_warehouse
+from capital_pipeline.commands.settings import capital_resource_from_env, open_warehouse
 from capital_pipeline.warehouse import DEFAULT_URL
 
 __all__ = ["snapshot_command"]
@@ -29,14 +29,13 @@ def snapshot_command(
     """Snapshot the Capital.com login the environment configures, through Dagster.
 
     Needs CAPITAL_API_KEY, CAPITAL_IDENTIFIER and CAPITAL_PASSWORD; reads CAPITAL_ENVIRONMENT (demo or live),
-    CAPITAL_BASE_URL and CAPITAL_ENCRYPTED_PASSWORD if set. The login is checked once before the run starts.
+    CAPITAL_BASE_URL and CAPITAL_ENCRYPTED_PASSWORD if set. A refused login is tried once per run.
     Exit code 0 only when the run succeeded.
     """
     console = Console(soft_wrap=True)
     capital = capital_resource_from_env()
     url = database_url or os.environ.get("CAPITAL_PIPELINE_DATABASE_URL") or DEFAULT_URL
     warehouse = open_warehouse(url)
-    console.print(f"Checking the login at {capital.target()} ...", highlight=False)
-    check_login(capital)
+    console.print(f"Snapshotting {capital.target()} ...", highlight=False)
     again = ("capital-pipeline snapshot", "another snapshot: the change views compare it with this one")
     take_snapshot(console, warehouse=warehouse, database_url=url, tags={}, again=again)

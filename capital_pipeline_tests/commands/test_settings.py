@@ -1,4 +1,4 @@
-"""What the commands check before a run: variables, settings, the login (once), the database URL."""
+"""What the commands check before a run: variables, settings, the database URL."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from capital_pipeline.commands.failures import EXIT_CONFIGURATION, CommandFailed
 from capital_pipeline.commands.settings import (
     LOCK_TIMEOUT_VARIABLE,
     capital_resource_from_env,
-    check_login,
     open_warehouse,
     shown_url,
     warehouse_run_config,
@@ -77,31 +76,6 @@ def test_optional_settings_that_cannot_work_are_refused_before_the_run(
         capital_resource_from_env()
     assert expected in failed.value.message
     assert failed.value.exit_code == EXIT_CONFIGURATION
-
-
-def test_a_wrong_password_costs_one_login_and_names_the_setting(
-    environment: pytest.MonkeyPatch, simulator: SimulatorHandle
-) -> None:
-    simulator.reset_stats()
-    environment.setenv("CAPITAL_BASE_URL", simulator.base_url)
-    environment.setenv("CAPITAL_PASSWORD", "not-the-password")
-    with pytest.raises(CommandFailed) as failed:
-        check_login(capital_resource_from_env())
-    assert failed.value.message.startswith("Login refused:")
-    assert "CAPITAL_PASSWORD" in failed.value.message
-    assert simulator.stats()["logins"]["attempts"] == 1
-
-
-def test_a_good_login_is_checked_and_logged_out(
-    environment: pytest.MonkeyPatch, simulator: SimulatorHandle
-) -> None:
-    simulator.reset_stats()
-    environment.setenv("CAPITAL_BASE_URL", simulator.base_url)
-    environment.setenv("CAPITAL_REQUESTS_PER_SECOND", "100")
-    check_login(capital_resource_from_env())
-    stats = simulator.stats()
-    assert stats["logins"] == {"attempts": 1, "successes": 1}
-    assert stats["requests"].get("DELETE /api/v1/session") == 1
 
 
 @pytest.mark.parametrize(
