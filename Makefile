@@ -26,8 +26,7 @@ demo: $(STAMP)
 	$(VENV)/bin/capital-pipeline demo $(DEMO_ARGS)
 
 ui: $(STAMP)
-	mkdir -p .dagster_home
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(VENV)/bin/dagster dev -w workspace.yaml
+	$(VENV)/bin/capital-pipeline ui
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

@@ -1,10 +1,10 @@
-"""The command line: `capital-pipeline simulator | demo | snapshot`."""
+"""The command line: `capital-pipeline simulator | demo | snapshot | ui`."""
 
 from __future__ import annotations
 
 import typer
 
-from capital_pipeline.commands import demo_command, snapshot_command
+from capital_pipeline.commands import demo_command, snapshot_command, ui_command
 from capital_pipeline.simulator.cli import simulator_command
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ def _commands() -> None:
 app.command("simulator", help="Serve the offline Capital.com simulator until interrupted.")(simulator_command)
 app.command("demo")(demo_command)
 app.command("snapshot")(snapshot_command)
+app.command("ui")(ui_command)
 
 
 def main() -> None:
