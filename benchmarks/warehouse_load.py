@@ -1,15 +1,19 @@
 """Rows per second into the warehouse, 1M-row markets-shaped frame (targets: DuckDB 1M/s, PostgreSQL 200k/s).
 
 Each figure is one publish_snapshot of the frame (plus empty frames for the other tables), measured once,
-each frame its own snapshot; the last figure re-publishes one, so it also deletes that snapshot's 1M rows:
+each frame its own snapshot; a "re-publish" also deletes that snapshot's 1M rows first. A publish figure
+covers everything up to data durable on disk: checks, conversion to Arrow, connecting, the delete, the
+bulk write, the commit and (DuckDB) the checkpoint when its connection closes.
 - "object" frames hold Python objects per cell, as a DataFrame built from API records does; converting
-  them to Arrow costs about 70 ns per text cell whoever does it, so the conversion is also shown alone;
+  them to Arrow costs about 100 ns per text cell whoever does it, so the conversion is also shown alone;
 - "Arrow-backed" frames (``dtype_backend="pyarrow"``) convert nearly for free: the figure is the database's;
-- the last frame has '{}' in every JSON column, to tell the cost per row from the cost per byte
-  (``raw`` is otherwise about 450 bytes, a row about 1.1 kB);
-- pandas ``to_sql`` is the baseline. It cannot reach DuckDB through SQLAlchemy here without duckdb-engine
-  (FIELD-NOTES), so it is handed DuckDB's own DB-API connection, which pandas drives like sqlite3 (one
-  ``executemany``, row by row), on a smaller sample.
+- the narrow frames tell the cost per row from the cost per byte: one without ``raw``'s content (``'{}'``),
+  one with '{}' in every JSON column (``raw`` is otherwise about 430 bytes, a row about 1.1 kB);
+- pandas ``to_sql`` is the ordinary way, the baseline of the last column. It cannot reach DuckDB through
+  SQLAlchemy here without duckdb-engine (FIELD-NOTES), so it is handed DuckDB's own DB-API connection, which
+  pandas drives like sqlite3 (one ``executemany``, row by row), on a smaller sample.
+CPU is this process's (user + system): all of DuckDB's work, but only the client's side of PostgreSQL.
+The machine is shared, so the load average is printed before and after: wall times stretch with it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,6 +40,7 @@ from capital_pipeline_tests.conftest import postgres_url_from_env
 
 ROWS = 1_000_000
 TO_SQL_ROWS = {"duckdb": 5_000, "postgresql": 100_000}
+TO_SQL = "pandas to_sql"
 TAKEN = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
 RULES = {
     "minDealSize": {"unit": "POINTS", "value": 1},
@@ -83,19 +89,30 @@ def markets_frame(rows: int) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _timed(action: Callable[[], object]) -> float:
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class Timing:
+    """Wall and this process's CPU seconds of one measured action."""
+
+    wall: float
+    cpu: float
+
+
+def _timed(action: Callable[[], object]) -> Timing:
+    wall, cpu = time.perf_counter(), time.process_time()
     action()
-    return time.perf_counter() - started
+    return Timing(time.perf_counter() - wall, time.process_time() - cpu)
 
 
-def _publish(warehouse: Warehouse, markets: pd.DataFrame, snapshot_id: str) -> float:
+Figure = tuple[str, int, Timing]
+
+
+def _publish(warehouse: Warehouse, markets: pd.DataFrame, snapshot_id: str) -> Timing:
     empty = {t.name: pd.DataFrame(columns=[c.name for c in t.frame_columns]) for t in DATA_TABLES}
     snapshot = Snapshot(snapshot_id, TAKEN, "demo", TAKEN)
     return _timed(lambda: warehouse.publish_snapshot(snapshot, {**empty, "markets": markets}))
 
 
-def _to_sql_duckdb(path: Path, sample: pd.DataFrame) -> float:
+def _to_sql_duckdb(path: Path, sample: pd.DataFrame) -> Timing:
     connection = duckdb.connect(str(path))
     try:
         with warnings.catch_warnings():
@@ -105,7 +122,7 @@ def _to_sql_duckdb(path: Path, sample: pd.DataFrame) -> float:
         connection.close()
 
 
-def _to_sql_postgres(url: str, schema: str, sample: pd.DataFrame) -> float:
+def _to_sql_postgres(url: str, schema: str, sample: pd.DataFrame) -> Timing:
     engine = sa.create_engine(url)
     try:
         return _timed(lambda: sample.to_sql("to_sql_markets", engine, schema=schema, index=False))
@@ -133,7 +150,7 @@ def _drop_schema(url: str, schema: str) -> None:
         engine.dispose()
 
 
-def _backend_figures(warehouse: Warehouse, frames: dict[str, pd.DataFrame]) -> list[tuple[str, int, float]]:
+def _backend_figures(warehouse: Warehouse, frames: dict[str, pd.DataFrame]) -> list[Figure]:
     figures = [
         (f"publish ({kind} frame)", ROWS, _publish(warehouse, frame, kind)) for kind, frame in frames.items()
     ]
@@ -144,20 +161,18 @@ def _backend_figures(warehouse: Warehouse, frames: dict[str, pd.DataFrame]) -> l
     return figures
 
 
-def _duckdb(frames: dict[str, pd.DataFrame], sample: pd.DataFrame) -> list[tuple[str, int, float]]:
+def _duckdb(frames: dict[str, pd.DataFrame], sample: pd.DataFrame) -> list[Figure]:
     with tempfile.TemporaryDirectory() as directory:
         warehouse = Warehouse(Path(directory) / "bench.duckdb", schema="bench")
         warehouse.ensure_schema()
         figures = _backend_figures(warehouse, frames)
         to_sql = _to_sql_duckdb(Path(directory) / "to_sql.duckdb", sample.head(TO_SQL_ROWS["duckdb"]))
-    return [(f"DuckDB {path}", rows, seconds) for path, rows, seconds in figures] + [
-        ("DuckDB pandas to_sql (DB-API executemany)", TO_SQL_ROWS["duckdb"], to_sql)
+    return [(f"DuckDB {path}", rows, timing) for path, rows, timing in figures] + [
+        (f"DuckDB {TO_SQL} (DB-API executemany)", TO_SQL_ROWS["duckdb"], to_sql)
     ]
 
 
-def _postgres(
-    url: str, frames: dict[str, pd.DataFrame], sample: pd.DataFrame
-) -> list[tuple[str, int, float]]:
+def _postgres(url: str, frames: dict[str, pd.DataFrame], sample: pd.DataFrame) -> list[Figure]:
     schema = f"bench_{os.getpid()}"
     warehouse = Warehouse(url, schema=schema)
     warehouse.ensure_schema()
@@ -166,18 +181,49 @@ def _postgres(
         to_sql = _to_sql_postgres(url, schema, sample.head(TO_SQL_ROWS["postgresql"]))
     finally:
         _drop_schema(url, schema)
-    return [(f"PostgreSQL {path}", rows, seconds) for path, rows, seconds in figures] + [
-        ("PostgreSQL pandas to_sql (SQLAlchemy, default method)", TO_SQL_ROWS["postgresql"], to_sql)
+    return [(f"PostgreSQL {path}", rows, timing) for path, rows, timing in figures] + [
+        (f"PostgreSQL {TO_SQL} (SQLAlchemy, default method)", TO_SQL_ROWS["postgresql"], to_sql)
     ]
 
 
-def main() -> None:
-    objects = markets_frame(ROWS)
+def _frames(objects: pd.DataFrame) -> dict[str, pd.DataFrame]:
     arrow = objects.convert_dtypes(dtype_backend="pyarrow")
+    no_raw = arrow.assign(raw="{}")
     narrow = arrow.assign(**{name: "{}" for name in (*JSON_TEXT, "raw")})
-    frames = {"object": objects, "Arrow-backed": arrow, "Arrow-backed, JSON columns '{}'": narrow}
+    return {
+        "object": objects,
+        "Arrow-backed": arrow,
+        f"Arrow-backed, raw '{{}}', {_row_bytes(no_raw)} B/row": no_raw,
+        f"Arrow-backed, JSON columns '{{}}', {_row_bytes(narrow)} B/row": narrow,
+    }
+
+
+def _row_bytes(frame: pd.DataFrame) -> int:
+    return round(snapshot_rows(table_named("markets"), frame, "bench", TAKEN, DUCKDB).nbytes / len(frame))
+
+
+def _print_table(figures: list[Figure]) -> None:
+    baselines = {path.split()[0]: rows / timing.wall for path, rows, timing in figures if TO_SQL in path}
+    print("| path | rows | wall s | CPU s | rows/s | x to_sql |\n|---|---:|---:|---:|---:|---:|")
+    for path, rows, timing in figures:
+        rate = rows / timing.wall
+        baseline = baselines.get(path.split()[0])
+        ratio = f"{rate / baseline:,.0f}" if baseline else ""
+        print(f"| {path} | {rows:,} | {timing.wall:.2f} | {timing.cpu:.2f} | {rate:,.0f} | {ratio} |")
+
+
+def _load() -> str:
+    return (
+        " / ".join(f"{value:.1f}" for value in os.getloadavg()) + f" (1/5/15 min) on {os.cpu_count()} cores"
+    )
+
+
+def main() -> None:
+    before = _load()
+    objects = markets_frame(ROWS)
+    frames = _frames(objects)
     markets = table_named("markets")
-    figures = [
+    figures: list[Figure] = [
         (
             f"frame to Arrow, checks included ({kind} frame)",
             ROWS,
@@ -191,10 +237,8 @@ def main() -> None:
         figures += _postgres(url, frames, objects)
     else:
         print(f"PostgreSQL not reachable at {url}: its rows are left out")
-    print("| path | rows | seconds | rows/s |\n|---|---:|---:|---:|")
-    for path, rows, seconds in figures:
-        print(f"| {path} | {rows:,} | {seconds:.2f} | {rows / seconds:,.0f} |")
-    print(f"\nload average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    _print_table(figures)
+    print(f"\nload average before: {before}; after: {_load()}")
 
 
 if __name__ == "__main__":
