@@ -141,7 +141,7 @@ class SlidingWindowLimiter:
         limit: int,
         window: float = 1.0,
         margin: float = 0.01,
-        jitter_cap: float = 0.25,
+        jitter_cap: float = 0.5,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._limit, self._span, self._clock = limit, window + margin, clock
@@ -176,7 +176,7 @@ class FileSlidingWindowLimiter:
         limit: int,
         window: float = 1.0,
         margin: float = 0.01,
-        jitter_cap: float = 0.25,
+        jitter_cap: float = 0.5,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         ensure_private_directory(path.parent)
