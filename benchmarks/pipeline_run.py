@@ -39,6 +39,7 @@ SCALE_RATE = 200
 SCALES = (1, 3, 10, 30)
 QUICK_SCALES = (1, 3)
 IN_PROCESS = {"in_process": {}}
+MULTIPROCESS = {"multiprocess": {"start_method": {"forkserver": {}}}}
 PLOT = Path(__file__).resolve().parent.parent / "docs" / "scale.png"
 _SAMPLE_SECONDS = 0.05
 
@@ -251,7 +252,7 @@ def real_limit_runs(workspace: Path) -> list[RunFigures]:
     with run_simulator(config, in_subprocess=True) as sim:
         return [
             measure_run(sim, label=label, rate=REAL_RATE, workspace=workspace, execution=execution)
-            for label, execution in (("x1 in-process", IN_PROCESS), ("x1 multiprocess (default)", None))
+            for label, execution in (("x1 in-process (default)", None), ("x1 multiprocess", MULTIPROCESS))
         ]
 
 
@@ -262,7 +263,7 @@ def scale_runs(workspace: Path, scales: tuple[int, ...]) -> list[RunFigures]:
         config = SimulatorConfig(scale=scale, latency_ms=LATENCY_MS, rate_limit=SCALE_RATE)
         with run_simulator(config, in_subprocess=True) as sim:
             directory = Path(tempfile.mkdtemp(dir=workspace, prefix=f"x{scale}-"))
-            label = f"x{scale} multiprocess at {SCALE_RATE}/s"
+            label = f"x{scale} default executor at {SCALE_RATE}/s"
             runs.append(measure_run(sim, label=label, rate=SCALE_RATE, workspace=directory, execution=None))
     return runs
 
