@@ -15,7 +15,7 @@ from typing import Any
 
 from dagster import DagsterEventType, Executor, Field, executor, multi_or_in_process_executor
 
-from capital_pipeline.defs.resources import state_directory
+from capital_pipeline.defs.resources import run_directory
 from capital_pipeline.defs.staging import remove_run_staging
 
 __all__ = ["DEFAULT_EXECUTION", "snapshot_executor"]
@@ -47,7 +47,7 @@ class _RunScopedExecutor(Executor):
                 yield event
         finally:
             # The tokens must not outlive the run; the session itself expires on the API's side.
-            shutil.rmtree(state_directory() / "runs" / plan_context.run_id, ignore_errors=True)
+            shutil.rmtree(run_directory(plan_context.run_id), ignore_errors=True)
             if not failed:
                 remove_run_staging(plan_context.instance.storage_directory(), plan_context.run_id)
 

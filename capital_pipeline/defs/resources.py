@@ -19,7 +19,7 @@ from pydantic import Field
 from capital_pipeline.capital import CapitalClient, ClientSettings, Credentials, SharedSessionStore
 from capital_pipeline.warehouse import DEFAULT_LOCK_TIMEOUT, DEFAULT_URL, Warehouse
 
-__all__ = ["CapitalApiResource", "WarehouseResource", "state_directory"]
+__all__ = ["CapitalApiResource", "WarehouseResource", "run_directory", "state_directory"]
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -40,6 +40,11 @@ def state_directory() -> Path:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     base = Path(runtime) if runtime else Path(tempfile.gettempdir())
     return base / f"capital_pipeline-{os.geteuid()}"
+
+
+def run_directory(run_id: str) -> Path:
+    """What the steps of run ``run_id`` share on disk (token file, request tally); gone when it ends."""
+    return state_directory() / "runs" / run_id
 
 
 class CapitalApiResource(ConfigurableResource):
@@ -89,7 +94,7 @@ class CapitalApiResource(ConfigurableResource):
 
     def run_session_store(self, run_id: str) -> SharedSessionStore:
         """The token file shared by the steps of run ``run_id``."""
-        return SharedSessionStore(state_directory() / "runs" / run_id / "session.json")
+        return SharedSessionStore(run_directory(run_id) / "session.json")
 
     @asynccontextmanager
     async def client(self, run_id: str) -> AsyncIterator[CapitalClient]:

@@ -13,7 +13,6 @@ import shutil
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TypeVar
 
 from dagster import AssetExecutionContext, DagsterInstance, OpExecutionContext
@@ -21,7 +20,7 @@ from dagster import AssetExecutionContext, DagsterInstance, OpExecutionContext
 from capital_pipeline.capital import CapitalClient
 from capital_pipeline.capital.private_files import ensure_private_directory
 from capital_pipeline.defs.identity import SnapshotIdentity, snapshot_identity
-from capital_pipeline.defs.resources import CapitalApiResource, state_directory
+from capital_pipeline.defs.resources import CapitalApiResource, run_directory
 
 __all__ = [
     "call_api",
@@ -38,10 +37,6 @@ StepContext = AssetExecutionContext | OpExecutionContext
 # left behind by a killed process hold dead tokens and are swept.
 _STALE_RUN_SECONDS = 3600.0
 _PROGRESS_EVERY_SECONDS = 2.0
-
-
-def _run_directory(run_id: str) -> Path:
-    return state_directory() / "runs" / run_id
 
 
 def run_identity(context: StepContext) -> SnapshotIdentity:
@@ -73,7 +68,7 @@ def progress_logger(context: StepContext) -> Callable[[str, int, int | None], No
 
 
 def _sweep_stale_runs(current: str) -> None:
-    runs = state_directory() / "runs"
+    runs = run_directory(current).parent
     if not runs.is_dir():
         return
     cutoff = time.time() - _STALE_RUN_SECONDS
@@ -104,13 +99,13 @@ def call_api(
 
 
 def _record_requests(run_id: str, step: str, count: int) -> None:
-    directory = ensure_private_directory(_run_directory(run_id))
+    directory = ensure_private_directory(run_directory(run_id))
     (directory / f"requests-{step}.json").write_text(json.dumps(count))
 
 
 def run_request_count(run_id: str) -> int:
     """API requests made so far by every step of the run."""
-    directory = _run_directory(run_id)
+    directory = run_directory(run_id)
     return sum(json.loads(path.read_text()) for path in directory.glob("requests-*.json"))
 
 
@@ -125,4 +120,4 @@ def close_run_session(run_id: str, capital: CapitalApiResource) -> int:
     try:
         return asyncio.run(go())
     finally:
-        shutil.rmtree(_run_directory(run_id), ignore_errors=True)
+        shutil.rmtree(run_directory(run_id), ignore_errors=True)
