@@ -45,19 +45,36 @@ class LockedFile:
     def __init__(self, descriptor: int) -> None:
         self._descriptor = descriptor
 
-    def read_text(self) -> str:
-        """The whole file ('' when new)."""
+    def read_bytes(self) -> bytes:
+        """The whole file (b'' when new)."""
         os.lseek(self._descriptor, 0, os.SEEK_SET)
         chunks = []
         while chunk := os.read(self._descriptor, 65536):
             chunks.append(chunk)
-        return b"".join(chunks).decode("utf-8", errors="replace")
+        return b"".join(chunks)
 
-    def write_text(self, text: str) -> None:
+    def read_text(self) -> str:
+        """The whole file ('' when new)."""
+        return self.read_bytes().decode("utf-8", errors="replace")
+
+    def write_bytes(self, data: bytes) -> None:
         """Replace the file's content."""
         os.lseek(self._descriptor, 0, os.SEEK_SET)
         os.ftruncate(self._descriptor, 0)
-        os.write(self._descriptor, text.encode("utf-8"))
+        os.write(self._descriptor, data)
+
+    def write_text(self, text: str) -> None:
+        """Replace the file's content."""
+        self.write_bytes(text.encode("utf-8"))
+
+    def append_bytes(self, data: bytes) -> None:
+        """Add ``data`` at the end."""
+        os.lseek(self._descriptor, 0, os.SEEK_END)
+        os.write(self._descriptor, data)
+
+    def write_at(self, offset: int, data: bytes) -> None:
+        """Overwrite ``len(data)`` bytes at ``offset``."""
+        os.pwrite(self._descriptor, data, offset)
 
 
 @asynccontextmanager
