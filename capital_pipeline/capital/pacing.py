@@ -17,21 +17,22 @@ Written here rather than taken from ``pyrate-limiter`` (4.5): its async wait re-
 buffer on top of the exact delay, its buckets run a background leak task or thread, its clock and sleep cannot
 be injected for tests, its multi-process backend is SQLite behind ``filelock`` with no say over file modes,
 and it has no notion of a request's answer coming back. The file-backed variant keeps the same log in a 0600
-file under ``fcntl``.
+file under ``fcntl`` (binary records: ``pacing_log``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import os
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from capital_pipeline.capital import pacing_log
 from capital_pipeline.capital.private_files import LockedFile, ensure_private_directory, locked_file
 
 __all__ = [
@@ -86,7 +87,7 @@ class RateLimiter(Protocol):
 class _Entry:
     sent: float
     round_trip: float | None = None
-    token: str = ""
+    token: tuple[int, int] = (0, 0)
 
 
 class ArrivalModel:
@@ -99,25 +100,30 @@ class ArrivalModel:
     def observe(self, round_trip: float) -> None:
         self._round_trips.append(round_trip)
 
-    def latest_arrival(self, entry: _Entry, now: float) -> float:
+    def wait(self, sends: Iterable[tuple[float, float | None]], now: float, limit: int, span: float) -> float:
+        """Seconds until one more request may be counted (0: now), given every logged (sent, round trip).
+
+        Sends further ahead than ``span`` cannot come from this clock (a reboot or a clock step left them) and
+        are ignored rather than waited for; sends older than ``span + jitter_cap`` can no longer count.
+        """
         fastest = min(self._round_trips, default=0.0)
-        elapsed = entry.round_trip if entry.round_trip is not None else now - entry.sent
-        return entry.sent + min(max(0.0, elapsed - fastest), self.jitter_cap)
+        cap, window_start = self.jitter_cap, now - span
+        counted = []
+        for sent, round_trip in sends:
+            if not window_start - cap < sent <= now + span:
+                continue
+            elapsed = round_trip if round_trip is not None else now - sent
+            arrival = sent + min(max(0.0, elapsed - fastest), cap)
+            if arrival > window_start:
+                counted.append(arrival)
+        if len(counted) < limit:
+            return 0.0
+        counted.sort()
+        return max(counted[-limit] + span - now, 1e-6)
 
-
-def _wait(entries: list[_Entry], now: float, limit: int, span: float, model: ArrivalModel) -> float:
-    """Seconds until one more request may be counted (0: now); prunes ``entries`` that can no longer count.
-
-    Entries further ahead than ``span`` cannot come from this clock (a reboot or a clock step left them) and
-    are dropped rather than blocking forever.
-    """
-    entries[:] = [entry for entry in entries if now - span - model.jitter_cap < entry.sent <= now + span]
-    counted = sorted(
-        arrival for entry in entries if (arrival := model.latest_arrival(entry, now)) > now - span
-    )
-    if len(counted) < limit:
-        return 0.0
-    return max(counted[-limit] + span - now, 1e-6)
+    def expired(self, sent: float, now: float, span: float) -> bool:
+        """Whether a request sent at ``sent`` can no longer count against any window from ``now`` on."""
+        return sent <= now - span - self.jitter_cap or sent > now + span
 
 
 class _Reservation:
@@ -152,11 +158,19 @@ class SlidingWindowLimiter:
 
     async def acquire(self) -> Reservation:
         async with self._lock:
-            while (wait := _wait(self._entries, self._clock.now(), self._limit, self._span, self._model)) > 0:
+            while (wait := self._wait(self._clock.now())) > 0:
                 await self._clock.sleep(wait)
             entry = _Entry(self._clock.now())
             self._entries.append(entry)
             return _Reservation(self, entry)
+
+    def _wait(self, now: float) -> float:
+        self._entries = [
+            entry for entry in self._entries if not self._model.expired(entry.sent, now, self._span)
+        ]
+        return self._model.wait(
+            ((entry.sent, entry.round_trip) for entry in self._entries), now, self._limit, self._span
+        )
 
     async def record_answer(self, entry: _Entry, *, ok: bool) -> None:
         entry.round_trip = self._clock.now() - entry.sent
@@ -168,7 +182,11 @@ class SlidingWindowLimiter:
 
 
 class FileSlidingWindowLimiter:
-    """The same log kept in a 0600 file under ``fcntl``, shared by every process that opens ``path``."""
+    """The same log kept in a 0600 file under ``fcntl`` (``pacing_log``), shared by every process that opens
+    ``path``."""
+
+    # Expired records are dropped in one rewrite once this many pile up, not one by one on every send.
+    _COMPACT_AFTER = 64
 
     def __init__(
         self,
@@ -182,20 +200,32 @@ class FileSlidingWindowLimiter:
         ensure_private_directory(path.parent)
         self._path, self._limit, self._span, self._clock = path, limit, window + margin, clock
         self._model = ArrivalModel(jitter_cap)
-        self._tokens = itertools.count()
+        self._sequence = itertools.count()
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> Reservation:
         async with self._lock:
             while True:
-                entry = _Entry(self._clock.now(), token=f"{os.getpid()}-{next(self._tokens)}")
+                now = self._clock.now()
                 async with locked_file(self._path) as state:
-                    entries = _read_entries(state)
-                    wait = _wait(entries, entry.sent, self._limit, self._span, self._model)
+                    records = pacing_log.read_records(state)
+                    wait = self._model.wait(
+                        ((sent, trip) for sent, trip, _, _ in records), now, self._limit, self._span
+                    )
                     if wait == 0:
-                        state.write_text(json.dumps([*map(_entry_json, entries), _entry_json(entry)]))
+                        entry = _Entry(now, token=(os.getpid(), next(self._sequence)))
+                        self._log(state, records, (now, None, *entry.token))
                         return _Reservation(self, entry)
                 await self._clock.sleep(wait)
+
+    def _log(
+        self, state: LockedFile, records: list[pacing_log.LogRecord], record: pacing_log.LogRecord
+    ) -> None:
+        live = [kept for kept in records if not self._model.expired(kept[0], record[0], self._span)]
+        if len(records) - len(live) >= self._COMPACT_AFTER:
+            pacing_log.rewrite(state, [*live, record])
+        else:
+            pacing_log.append(state, record)
 
     async def record_answer(self, entry: _Entry, *, ok: bool) -> None:
         """Write the round trip of ``entry`` into the shared log, for every process's estimate."""
@@ -203,30 +233,12 @@ class FileSlidingWindowLimiter:
         if ok:
             self._model.observe(entry.round_trip)
         async with locked_file(self._path) as state:
-            entries = _read_entries(state)
-            for stored in entries:
-                if stored.token == entry.token:
-                    stored.round_trip = entry.round_trip
-            state.write_text(json.dumps([_entry_json(stored) for stored in entries]))
+            pacing_log.record_round_trip(state, *entry.token, entry.round_trip)
 
     async def withdraw(self, entry: _Entry) -> None:
         async with locked_file(self._path) as state:
-            kept = [stored for stored in _read_entries(state) if stored.token != entry.token]
-            state.write_text(json.dumps([_entry_json(stored) for stored in kept]))
-
-
-def _entry_json(entry: _Entry) -> list[object]:
-    return [entry.sent, entry.round_trip, entry.token]
-
-
-def _read_entries(state: LockedFile) -> list[_Entry]:
-    try:
-        return [
-            _Entry(float(sent), None if trip is None else float(trip), str(token))
-            for sent, trip, token in json.loads(state.read_text() or "[]")
-        ]
-    except (ValueError, TypeError):
-        return []  # a damaged state file must not wedge every run: start a fresh log
+            records = pacing_log.read_records(state)
+            pacing_log.rewrite(state, [kept for kept in records if (kept[2], kept[3]) != entry.token])
 
 
 class _Reservations:
@@ -275,7 +287,7 @@ class Pacer:
             )
         return cls(
             FileSlidingWindowLimiter(
-                directory / f"requests-{key_fingerprint}.json",
+                directory / f"requests-{key_fingerprint}.log",
                 requests_per_second,
                 1.0,
                 margin,
@@ -283,7 +295,7 @@ class Pacer:
                 clock,
             ),
             FileSlidingWindowLimiter(
-                directory / f"logins-{key_fingerprint}.json",
+                directory / f"logins-{key_fingerprint}.log",
                 logins_per_second,
                 1.0,
                 margin,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import os
 import stat
 import subprocess
@@ -13,8 +12,26 @@ from pathlib import Path
 
 import pytest
 
+from capital_pipeline.capital import pacing_log
 from capital_pipeline.capital.pacing import FileSlidingWindowLimiter, Pacer, SlidingWindowLimiter
+from capital_pipeline.capital.private_files import LockedFile
 from capital_pipeline_tests.capital.fake_api import FakeClock
+
+
+def read_log(path: Path) -> list[pacing_log.LogRecord]:
+    descriptor = os.open(path, os.O_RDWR)
+    try:
+        return pacing_log.read_records(LockedFile(descriptor))
+    finally:
+        os.close(descriptor)
+
+
+def write_log(path: Path, records: list[pacing_log.LogRecord]) -> None:
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        pacing_log.rewrite(LockedFile(descriptor), records)
+    finally:
+        os.close(descriptor)
 
 
 def max_in_any_window(moments: list[float], window: float) -> int:
@@ -85,7 +102,7 @@ async def test_a_request_never_answered_holds_its_slot_at_most_the_jitter_cap_lo
 @pytest.mark.anyio
 async def test_file_limiters_in_the_same_directory_share_one_budget(tmp_path: Path) -> None:
     clock = FakeClock()
-    state = tmp_path / "pacing" / "requests-abc.json"
+    state = tmp_path / "pacing" / "requests-abc.log"
     first = FileSlidingWindowLimiter(state, 10, margin=0.02, clock=clock)
     second = FileSlidingWindowLimiter(state, 10, margin=0.02, clock=clock)
     sent = await asyncio.gather(acquire_many(first, clock, 20), acquire_many(second, clock, 20))
@@ -96,39 +113,53 @@ async def test_file_limiters_in_the_same_directory_share_one_budget(tmp_path: Pa
 async def test_file_limiter_state_is_private_to_its_owner(tmp_path: Path) -> None:
     directory = tmp_path / "pacing"
     directory.mkdir(mode=0o755)
-    limiter = FileSlidingWindowLimiter(directory / "requests-abc.json", 10, clock=FakeClock())
+    limiter = FileSlidingWindowLimiter(directory / "requests-abc.log", 10, clock=FakeClock())
     await limiter.acquire()
     assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
-    assert stat.S_IMODE(os.stat(directory / "requests-abc.json").st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(directory / "requests-abc.log").st_mode) == 0o600
 
 
 @pytest.mark.anyio
 async def test_a_damaged_state_file_starts_a_fresh_log(tmp_path: Path) -> None:
-    state = tmp_path / "pacing" / "requests-abc.json"
+    state = tmp_path / "pacing" / "requests-abc.log"
     limiter = FileSlidingWindowLimiter(state, 10, clock=FakeClock())
-    state.write_text("{not json")
+    state.write_text('[[1700000000.0, 0.1, "a JSON log of an older version"]]')
     await limiter.acquire()
-    assert len(json.loads(state.read_text())) == 1
+    assert len(read_log(state)) == 1
 
 
 @pytest.mark.anyio
 async def test_a_file_limiter_shares_round_trips_with_the_other_processes(tmp_path: Path) -> None:
     clock = FakeClock()
-    state = tmp_path / "pacing" / "requests-abc.json"
+    state = tmp_path / "pacing" / "requests-abc.log"
     reservation = await FileSlidingWindowLimiter(state, 10, clock=clock).acquire()
     clock.time += 0.2
     await reservation.answered(ok=True)
-    ((sent, round_trip, token),) = json.loads(state.read_text())
+    ((sent, round_trip, pid, _),) = read_log(state)
     assert (sent, round_trip) == (pytest.approx(clock.now() - 0.2), pytest.approx(0.2))
-    assert token
+    assert pid == os.getpid()
+
+
+@pytest.mark.anyio
+async def test_a_long_run_keeps_the_file_log_bounded_by_compacting_expired_sends(tmp_path: Path) -> None:
+    clock = FakeClock()
+    state = tmp_path / "pacing" / "requests-abc.log"
+    limiter = FileSlidingWindowLimiter(state, 10, clock=clock)
+    for _ in range(1000):
+        await (await limiter.acquire()).answered(ok=True)
+    records = read_log(state)
+    # Ten per second, kept for window + margin + jitter cap (1.51 s), plus at most one batch awaiting compaction.
+    assert len(records) <= 16 + FileSlidingWindowLimiter._COMPACT_AFTER
+    assert [sequence for *_, sequence in records] == sorted(sequence for *_, sequence in records)
+    assert records[-1][3] == 999
 
 
 @pytest.mark.anyio
 async def test_send_times_from_a_clock_far_ahead_are_dropped_not_waited_for(tmp_path: Path) -> None:
     clock = FakeClock()
-    state = tmp_path / "pacing" / "requests-abc.json"
+    state = tmp_path / "pacing" / "requests-abc.log"
     limiter = FileSlidingWindowLimiter(state, 2, clock=clock)
-    state.write_text(json.dumps([[clock.now() + 3600.0, 0.1, "old"]] * 2))
+    write_log(state, [(clock.now() + 3600.0, 0.1, 1, sequence) for sequence in range(2)])
     await limiter.acquire()
     assert clock.sleeps == []
 
@@ -146,7 +177,7 @@ async def test_pacer_keys_files_by_fingerprint_never_by_api_key(tmp_path: Path) 
         clock=clock,
     )
     await pacer.before_send(is_login=True)
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["logins-f00d.json", "requests-f00d.json"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["logins-f00d.log", "requests-f00d.log"]
 
 
 @pytest.mark.anyio
@@ -187,7 +218,7 @@ asyncio.run(main())
 
 @pytest.mark.slow
 def test_processes_sharing_a_state_file_never_exceed_the_limit_together(tmp_path: Path) -> None:
-    state = tmp_path / "pacing" / "requests-shared.json"
+    state = tmp_path / "pacing" / "requests-shared.log"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     workers = [
         subprocess.Popen(
