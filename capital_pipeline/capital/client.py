@@ -40,7 +40,7 @@ from capital_pipeline.capital.records import (
     SessionDetails,
     Watchlist,
 )
-from capital_pipeline.capital.retries import SINGLE_ATTEMPT, RetryPolicy, send_with_retries
+from capital_pipeline.capital.retries import RetryPolicy, send_with_retries
 from capital_pipeline.capital.session import SessionLifetime, TokenBundle
 from capital_pipeline.capital.trading_records import (
     Activity,
@@ -152,21 +152,32 @@ class CapitalClient:
         def count_retry() -> None:
             self.stats.retries += 1
 
+        decoded: list[Any] = []
+
+        def readable(response: httpx.Response) -> bool:
+            # A 2xx body cut short (a proxy or a dropped connection) is worth another GET, like a 502.
+            try:
+                decoded[:] = [json.loads(response.content)]
+            except ValueError:
+                return False
+            return True
+
         response, attempts = await send_with_retries(
             lambda: self._http.send(request),
             path=request.url.path,
             policy=self._policy,
             sleep=self._clock.sleep,
             on_retry=count_retry,
+            readable=readable,
         )
         if not response.is_success:
             raise error_from_response(response, attempts=attempts)
-        try:
-            return json.loads(response.content)
-        except ValueError as error:
+        if not decoded:
+            tried = f" after {attempts} attempts" if attempts > 1 else ""
             raise MalformedResponse(
-                "the body is not JSON", status=response.status_code, path=request.url.path
-            ) from error
+                f"the body is not JSON{tried}", status=response.status_code, path=request.url.path
+            )
+        return decoded[0]
 
     async def _records(
         self, record_type: type[R], path: str, key: str, params: dict[str, Any] | None = None
@@ -199,15 +210,17 @@ class CapitalClient:
         return await self._record(SessionDetails, "/session")
 
     async def switch_account(self, account_id: str) -> None:
-        """``PUT /session``: make ``account_id`` active (already active is success); kept across re-logins."""
+        """``PUT /session``: make ``account_id`` active (already active is success); kept across re-logins.
+
+        Retried like a read: switching is idempotent (a repeat lands on the account already active)."""
         request = self._http.build_request("PUT", "/session", json={"accountId": account_id})
-        response, _ = await send_with_retries(
+        response, attempts = await send_with_retries(
             lambda: self._http.send(request),
             path=request.url.path,
-            policy=SINGLE_ATTEMPT,
+            policy=self._policy,
             sleep=self._clock.sleep,
         )
-        check_switched(response)
+        check_switched(response, attempts=attempts)
         self._session.switched_to(account_id)
 
     async def logout(self) -> None:

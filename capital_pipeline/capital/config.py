@@ -18,9 +18,11 @@ from capital_pipeline.capital.errors import ConfigurationError
 
 __all__ = [
     "API_PREFIX",
+    "BACKOFF_VARIABLE",
     "DEMO_URL",
     "ENVIRONMENTS",
     "LIVE_URL",
+    "TIMEOUT_VARIABLE",
     "ClientSettings",
     "Credentials",
     "resolve_base_url",
@@ -31,6 +33,8 @@ LIVE_URL = "https://api-capital.backend-capital.com"
 ENVIRONMENTS = {"demo": DEMO_URL, "live": LIVE_URL}
 # Every path sits under /api/v1 (REFERENCE.md section 1).
 API_PREFIX = "/api/v1"
+TIMEOUT_VARIABLE = "CAPITAL_TIMEOUT_SECONDS"
+BACKOFF_VARIABLE = "CAPITAL_RETRY_BACKOFF_SECONDS"
 
 
 def _is_loopback(host: str) -> bool:
@@ -40,6 +44,17 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _seconds_from_env(name: str, default: float) -> float:
+    """``name`` as a number of seconds, else ``default``; read when settings are built, never at import."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number of seconds, got {text!r}") from None
 
 
 def resolve_base_url(environment_or_url: str) -> str:
@@ -55,7 +70,10 @@ def resolve_base_url(environment_or_url: str) -> str:
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(f"expected demo, live or an http(s)://host[:port] URL, got {text!r}")
     if url.scheme == "http" and not _is_loopback(url.host):
-        raise ConfigurationError(f"plain http is only allowed for loopback hosts, not {url.host!r}")
+        raise ConfigurationError(
+            f"plain http is only allowed for loopback hosts, not {url.host!r}: the login (password or "
+            "session tokens) would cross the network in clear; use an https:// URL"
+        )
     if url.path.rstrip("/") not in ("", API_PREFIX) or url.query or url.userinfo:
         raise ConfigurationError(f"the base URL must be scheme://host[:port], got {text!r}")
     port = f":{url.port}" if url.port is not None else ""
@@ -125,10 +143,12 @@ class ClientSettings:
     session_hard_cap: float = 3600.0
     session_refresh_margin: float = 30.0
     max_attempts: int = 5
-    backoff_base: float = 0.5
+    # The first retry waits about this long, doubling after (CAPITAL_RETRY_BACKOFF_SECONDS overrides).
+    backoff_base: float = field(default_factory=lambda: _seconds_from_env(BACKOFF_VARIABLE, 0.5))
     backoff_cap: float = 10.0
     max_retry_after: float = 60.0
-    timeout: float = 30.0
+    # Per request: connect, each read and write (CAPITAL_TIMEOUT_SECONDS overrides, for slow networks).
+    timeout: float = field(default_factory=lambda: _seconds_from_env(TIMEOUT_VARIABLE, 30.0))
     pacing_directory: Path | None = None
     base_url: str = field(init=False)
 

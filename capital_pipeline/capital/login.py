@@ -25,7 +25,7 @@ from capital_pipeline.capital.errors import (
 from capital_pipeline.capital.pacing import Clock
 from capital_pipeline.capital.parsing import parse_record
 from capital_pipeline.capital.records import SessionInfo
-from capital_pipeline.capital.retries import SINGLE_ATTEMPT, RetryPolicy, send_with_retries
+from capital_pipeline.capital.retries import RetryPolicy, send_with_retries
 from capital_pipeline.capital.session import TokenBundle
 
 __all__ = ["Logins", "check_switched", "session_headers"]
@@ -59,6 +59,14 @@ def _json(response: httpx.Response) -> Any:
         raise MalformedResponse("the body is not JSON", status=response.status_code) from error
 
 
+def _is_json(response: httpx.Response) -> bool:
+    try:
+        json.loads(response.content)
+    except ValueError:
+        return False
+    return True
+
+
 def _credential_error(response: httpx.Response) -> CapitalError:
     code = error_code_of(response) or ""
     setting = next(
@@ -74,10 +82,10 @@ def _credential_error(response: httpx.Response) -> CapitalError:
     )
 
 
-def check_switched(response: httpx.Response) -> None:
+def check_switched(response: httpx.Response, *, attempts: int = 1) -> None:
     """Raise unless a ``PUT /session`` answer means the session is on the requested account."""
     if not response.is_success and error_code_of(response) != NOT_DIFFERENT_ACCOUNT:
-        raise error_from_response(response)
+        raise error_from_response(response, attempts=attempts)
 
 
 class Logins:
@@ -98,7 +106,7 @@ class Logins:
 
     async def _checked(self, send: Callable[[], Awaitable[httpx.Response]], path: str) -> httpx.Response:
         response, attempts = await send_with_retries(
-            send, path=path, policy=self._policy, sleep=self._clock.sleep
+            send, path=path, policy=self._policy, sleep=self._clock.sleep, readable=_is_json
         )
         if response.is_success:
             return response
@@ -142,22 +150,23 @@ class Logins:
         return TokenBundle(cst, security_token, now, now, info.current_account_id, info.timezone_offset)
 
     async def log_out(self, bundle: TokenBundle) -> None:
-        """``DELETE /session`` once; a session that already expired counts as logged out."""
+        """``DELETE /session``, retried on transient failures: a session that already ended counts as logged
+        out, so a repeat is harmless."""
         request = self._build("DELETE", "/session", headers=session_headers(bundle))
-        response, _ = await send_with_retries(
-            lambda: self._send(request), path=request.url.path, policy=SINGLE_ATTEMPT, sleep=self._clock.sleep
+        response, attempts = await send_with_retries(
+            lambda: self._send(request), path=request.url.path, policy=self._policy, sleep=self._clock.sleep
         )
         if not response.is_success and error_code_of(response) not in SESSION_EXPIRED_CODES:
-            raise error_from_response(response)
+            raise error_from_response(response, attempts=attempts)
 
     async def switch(self, bundle: TokenBundle, account_id: str) -> TokenBundle:
-        """``PUT /session`` once (a write is never retried); the bundle now on ``account_id``."""
+        """``PUT /session``, retried like a read (switching is idempotent); the bundle now on the account."""
         request = self._build(
             "PUT", "/session", json={"accountId": account_id}, headers=session_headers(bundle)
         )
-        response, _ = await send_with_retries(
-            lambda: self._send(request), path=request.url.path, policy=SINGLE_ATTEMPT, sleep=self._clock.sleep
+        response, attempts = await send_with_retries(
+            lambda: self._send(request), path=request.url.path, policy=self._policy, sleep=self._clock.sleep
         )
-        check_switched(response)
+        check_switched(response, attempts=attempts)
         switched = bundle.with_tokens(response.headers.get("CST"), response.headers.get("X-SECURITY-TOKEN"))
         return replace(switched, account_id=account_id, last_used_at=self._clock.now())

@@ -1,7 +1,10 @@
-"""Retrying transient failures: 429, 5xx, HTML gateway pages, timeouts and dropped connections.
+"""Retrying transient failures: 429, 5xx, HTML gateway pages, timeouts, dropped connections and success
+answers whose body was cut short.
 
-Only idempotent reads go through here, plus the login on 429/5xx/transport errors (a login is not a trade, and
-every attempt still passes the login limiter). Credential errors are 4xx and are never transient."""
+Only idempotent requests go through here: reads, the login on 429/5xx/transport errors (a login is not a
+trade, and every attempt still passes the login limiter), and the session's own PUT (switching to the account
+already active is success) and DELETE (an ended session counts as logged out). Credential errors are 4xx and
+are never transient."""
 
 from __future__ import annotations
 
@@ -17,7 +20,6 @@ from capital_pipeline.capital.errors import TransportError
 
 __all__ = [
     "RETRYABLE_TRANSPORT_ERRORS",
-    "SINGLE_ATTEMPT",
     "RetryPolicy",
     "retry_after_seconds",
     "send_with_retries",
@@ -54,10 +56,6 @@ class RetryPolicy:
         return backoff
 
 
-# Writes (PUT /session, DELETE /session) are sent once, whatever happens.
-SINGLE_ATTEMPT = RetryPolicy(max_attempts=1)
-
-
 def retry_after_seconds(response: httpx.Response) -> float | None:
     """The ``Retry-After`` hint in seconds; None when absent, unreadable or 0 (0 means no hint)."""
     value = response.headers.get("retry-after", "").strip()
@@ -91,11 +89,13 @@ async def send_with_retries(
     policy: RetryPolicy,
     sleep: Callable[[float], Awaitable[None]],
     on_retry: Callable[[], None] = lambda: None,
+    readable: Callable[[httpx.Response], bool] = lambda response: True,
 ) -> tuple[httpx.Response, int]:
     """Send until the response is final or attempts run out; return the last response and the attempts made.
 
     A transport failure on the last attempt (or not worth retrying) raises ``TransportError`` naming ``path``.
-    ``SINGLE_ATTEMPT`` sends once, for requests that must not be repeated.
+    A success that ``readable`` rejects (a body cut short by a proxy or a dropped connection) is sent again:
+    the caller sees it only on the last attempt.
     """
     attempt = 0
     while True:
@@ -110,7 +110,8 @@ async def send_with_retries(
                 ) from error
             delay = policy.delay(attempt)
         else:
-            if last or transient_reason(response) is None:
+            final = transient_reason(response) is None and (not response.is_success or readable(response))
+            if last or final:
                 return response, attempt
             delay = policy.delay(attempt, response)
         on_retry()

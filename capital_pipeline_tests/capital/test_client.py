@@ -122,16 +122,28 @@ async def test_sentiment_positions_and_working_orders() -> None:
     assert positions[0].position.deal_id == "d1" and orders[0].order.deal_id == "o1"
 
 
+def _cut_short() -> httpx.Response:
+    return httpx.Response(200, content=b'{"accounts": [', headers={"content-type": "application/json"})
+
+
 @pytest.mark.anyio
-async def test_a_body_that_is_not_json_is_a_malformed_response() -> None:
+async def test_a_body_cut_short_once_is_fetched_again() -> None:
     api = FakeCapital(FakeClock())
-    api.answer_next(
-        "GET /accounts",
-        httpx.Response(200, content=b'{"accounts": [', headers={"content-type": "application/json"}),
-    )
+    api.answer_next("GET /accounts", _cut_short())
     async with client_for(api) as client:
-        with pytest.raises(MalformedResponse):
+        assert await client.accounts()
+        assert client.stats.retries == 1
+    assert len(api.arrivals("GET /accounts")) == 2
+
+
+@pytest.mark.anyio
+async def test_a_body_that_is_never_json_is_a_malformed_response_after_every_attempt() -> None:
+    api = FakeCapital(FakeClock())
+    api.answer_next("GET /accounts", *[_cut_short()] * 3)
+    async with client_for(api, max_attempts=3) as client:
+        with pytest.raises(MalformedResponse, match="after 3 attempts"):
             await client.accounts()
+    assert len(api.arrivals("GET /accounts")) == 3
 
 
 @pytest.mark.anyio

@@ -82,3 +82,24 @@ def test_api_key_fingerprint_does_not_contain_the_key() -> None:
 def test_impossible_settings_are_refused(overrides: dict) -> None:
     with pytest.raises(ConfigurationError):
         ClientSettings("demo", **overrides)
+
+
+def test_timeout_and_backoff_come_from_their_variables_when_not_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CAPITAL_TIMEOUT_SECONDS", "2.5")
+    monkeypatch.setenv("CAPITAL_RETRY_BACKOFF_SECONDS", "0.05")
+    settings = ClientSettings("http://127.0.0.1:1")
+    assert (settings.timeout, settings.backoff_base) == (2.5, 0.05)
+    assert ClientSettings("http://127.0.0.1:1", timeout=7.0).timeout == 7.0
+
+
+def test_a_timeout_variable_that_is_not_a_number_names_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAPITAL_TIMEOUT_SECONDS", "soon")
+    with pytest.raises(ConfigurationError, match="CAPITAL_TIMEOUT_SECONDS"):
+        ClientSettings("http://127.0.0.1:1")
+
+
+def test_the_plain_http_refusal_says_the_login_would_cross_the_network_in_clear() -> None:
+    with pytest.raises(ConfigurationError, match="in clear; use an https:// URL"):
+        resolve_base_url("http://capital.example.com")

@@ -138,10 +138,32 @@ async def test_a_404_is_final_and_not_retried() -> None:
 
 
 @pytest.mark.anyio
-async def test_a_switch_account_write_is_never_retried() -> None:
+async def test_a_switch_account_is_retried_like_a_read_because_it_is_idempotent() -> None:
     api = FakeCapital(FakeClock())
     api.answer_next("PUT /session", error(503, "error.service.unavailable"))
     async with client_for(api) as client:
-        with pytest.raises(ServerError):
+        await client.switch_account("22222222222222222")
+        assert (await client.session_details()).account_id == "22222222222222222"
+    assert len(api.arrivals("PUT /session")) == 2
+
+
+@pytest.mark.anyio
+async def test_a_switch_that_keeps_failing_is_a_server_error_after_every_attempt() -> None:
+    api = FakeCapital(FakeClock())
+    api.answer_next("PUT /session", *[error(503, "error.service.unavailable")] * 3)
+    async with client_for(api, max_attempts=3) as client:
+        with pytest.raises(ServerError, match="after 3 attempts"):
             await client.switch_account("22222222222222222")
-    assert len(api.arrivals("PUT /session")) == 1
+    assert len(api.arrivals("PUT /session")) == 3
+
+
+@pytest.mark.anyio
+async def test_a_logout_is_retried_on_a_gateway_page() -> None:
+    api = FakeCapital(FakeClock())
+    gateway = httpx.Response(502, text="<html>502 Bad Gateway</html>", headers={"content-type": "text/html"})
+    api.answer_next("DELETE /session", gateway)
+    async with client_for(api) as client:
+        await client.login()
+        await client.logout()
+    assert len(api.arrivals("DELETE /session")) == 2
+    assert api.sessions == {}
