@@ -1,11 +1,13 @@
 """The warehouse: every table declared once; DDL, bulk loads, views and reads for DuckDB and PostgreSQL.
 
-Knows nothing about HTTP or Dagster: it receives one pandas DataFrame per table per snapshot.
+Knows nothing about HTTP or Dagster: it receives one pandas DataFrame per table per snapshot. People read a
+DuckDB warehouse through ``open_reader`` (its reader copy), which never blocks a run.
 """
 
 from .catalogue import column_schema, render_catalogue
 from .declarations import Column, LogicalType, Table, WriteMode
 from .errors import WarehouseError, WarehouseLocked, WarehouseMissing
+from .reader_copy import open_reader, reader_copy_path
 from .snapshot import Snapshot, SnapshotRecord
 from .tables import DATA_TABLES, SNAPSHOTS, TABLES, table_named
 from .views import VIEWS
@@ -29,6 +31,8 @@ __all__ = [
     "WarehouseMissing",
     "WriteMode",
     "column_schema",
+    "open_reader",
+    "reader_copy_path",
     "render_catalogue",
     "table_named",
 ]

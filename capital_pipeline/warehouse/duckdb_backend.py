@@ -3,7 +3,7 @@
 DuckDB allows one writing process per file, and (measured with duckdb 2.0) a read-only connection in one
 process also blocks a writer in another, while read-only connections coexist. Inside one process DuckDB
 refuses a read-only and a read-write connection to the same file at once, so this module serializes its own
-connections per file.
+connections per file. Every commit refreshes the reader copy (``reader_copy.py``) that people read instead.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pyarrow as pa
 from .declarations import Table
 from .dialects import DUCKDB, Namespace
 from .errors import WarehouseError, WarehouseLocked, WarehouseMissing
+from .reader_copy import reader_copy_path, refresh_reader_copy
 from .sessions import Params
 
 __all__ = ["DuckDBBackend", "DuckDBSession"]
@@ -50,7 +51,8 @@ def _locked_error(path: Path, timeout: float, holder: str) -> WarehouseLocked:
     return WarehouseLocked(
         f"DuckDB file {path} stayed locked by {held_by} for {timeout:g} s. DuckDB allows one writing process "
         "per file and open readers block writers: close other connections to it (notebooks, the duckdb CLI, "
-        "other runs) or raise lock_timeout."
+        f"other runs) or raise lock_timeout. To read while runs write, open the reader copy "
+        f"{reader_copy_path(path)} instead (capital_pipeline.warehouse.open_reader)."
     )
 
 
@@ -137,6 +139,8 @@ class DuckDBBackend:
             connection = _connect(self.path, not write, deadline, self.lock_timeout)
             try:
                 yield from self._open_session(connection, schema, write)
+                if write:
+                    refresh_reader_copy(connection, self.path)
             finally:
                 connection.close()
         finally:

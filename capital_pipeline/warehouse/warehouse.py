@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
@@ -17,6 +16,7 @@ from .declarations import Table
 from .duckdb_backend import DuckDBBackend
 from .errors import WarehouseError, WarehouseMissing
 from .frames import snapshot_rows
+from .reader_copy import duckdb_file
 from .sessions import Backend, Params, Session
 from .snapshot import FAILED, SUCCEEDED, Snapshot, SnapshotRecord
 from .sqlalchemy_backend import SQLAlchemyBackend
@@ -38,17 +38,10 @@ T = TypeVar("T")
 
 
 def _open_backend(url: str | os.PathLike[str], lock_timeout: float) -> Backend:
-    if isinstance(url, os.PathLike) or "://" not in url:
-        return DuckDBBackend(Path(url), lock_timeout)
-    try:
-        parsed = sa.make_url(url)
-    except (sa.exc.ArgumentError, ValueError):
-        raise WarehouseError("cannot parse the warehouse URL (not shown: it may hold a password)") from None
-    if parsed.get_backend_name() != "duckdb":
-        return SQLAlchemyBackend(parsed, lock_timeout)
-    if not parsed.database or parsed.database == ":memory:":
-        raise WarehouseError("DuckDB needs a file (duckdb:///path/x.duckdb): every connection is short-lived")
-    return DuckDBBackend(Path(parsed.database), lock_timeout)
+    path = duckdb_file(url)
+    if path is not None:
+        return DuckDBBackend(path, lock_timeout)
+    return SQLAlchemyBackend(sa.make_url(str(url)), lock_timeout)
 
 
 def _replace_snapshot_rows(session: Session, table: Table, snapshot_id: str, rows: pa.Table) -> None:
