@@ -91,7 +91,8 @@ class Credentials:
 
     def __post_init__(self) -> None:
         for setting, value in self._settings().items():
-            if not value:
+            # Blank is empty too: a key of spaces would reach the API as no key (400 error.null.api.key).
+            if not value.strip():
                 raise ConfigurationError(f"{setting} is empty")
 
     def _settings(self) -> dict[str, str]:

@@ -206,7 +206,7 @@ def snapshots(
     }
     identity = run_identity(context)
     requests = run_request_count(context.run.run_id)
-    requests += close_run_session(context.run.run_id, capital)
+    requests += close_run_session(context.run.run_id, capital, context.log.warning)
     record = Snapshot(
         snapshot_id=identity.snapshot_id,
         snapshot_at=identity.snapshot_at,

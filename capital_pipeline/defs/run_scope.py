@@ -15,16 +15,26 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from dagster import AssetExecutionContext, DagsterInstance, OpExecutionContext
+from dagster import AssetExecutionContext, DagsterInstance, Failure, OpExecutionContext
 
 from capital_pipeline.capital import CapitalClient
+from capital_pipeline.capital.errors import (
+    AuthenticationFailed,
+    CapitalError,
+    ConfigurationError,
+    MalformedResponse,
+    RateLimited,
+    SessionExpired,
+)
 from capital_pipeline.capital.private_files import ensure_private_directory
 from capital_pipeline.defs.identity import SnapshotIdentity, snapshot_identity
 from capital_pipeline.defs.resources import CapitalApiResource, run_directory
+from capital_pipeline.snapshot import SnapshotIncomplete
 
 __all__ = [
     "call_api",
     "close_run_session",
+    "failure_message",
     "identity_of_run",
     "progress_logger",
     "run_identity",
@@ -93,9 +103,42 @@ def call_api(
             finally:
                 _record_requests(context.run.run_id, step, client.stats.total)
 
-    result, requests = asyncio.run(go())
+    try:
+        result, requests = asyncio.run(go())
+    except (CapitalError, SnapshotIncomplete) as error:
+        raise Failure(description=failure_message(step, error), allow_retries=False) from error
     context.log.info(f"{requests} API requests")
     return result
+
+
+def failure_message(step: str, error: CapitalError | SnapshotIncomplete) -> str:
+    """What failed (the client's error names path, status and errorCode, never a secret) and what to do."""
+    return (
+        f"Could not read the {step} from Capital.com: {error}\n"
+        f"Nothing of this snapshot was published; the previous snapshot stays current. {_fix(error)}"
+    )
+
+
+def _fix(error: CapitalError | SnapshotIncomplete) -> str:
+    failures = error.failures if isinstance(error, SnapshotIncomplete) else []
+    statuses = {failure.status for failure in failures}
+    if isinstance(error, AuthenticationFailed):
+        return f"Fix {error.setting} and run again."
+    if isinstance(error, ConfigurationError):
+        return "Fix the setting named above and run again."
+    if isinstance(error, RateLimited) or statuses == {429}:
+        return (
+            "The API kept answering 429: another program may share this API key's budget; wait a minute "
+            "or lower CAPITAL_REQUESTS_PER_SECOND, then run again."
+        )
+    if isinstance(error, SessionExpired):
+        return "Run again; if it repeats, check that nothing else logging in with this API key ends sessions."
+    if isinstance(error, MalformedResponse):
+        return "Run again; if it repeats, the API's answers changed shape (the error names the request)."
+    return (
+        "Capital.com or the network to it kept failing: run again in a few minutes (CAPITAL_BASE_URL or "
+        "CAPITAL_ENVIRONMENT says where the pipeline connects)."
+    )
 
 
 def _record_requests(run_id: str, step: str, count: int) -> None:
@@ -109,12 +152,19 @@ def run_request_count(run_id: str) -> int:
     return sum(json.loads(path.read_text()) for path in directory.glob("requests-*.json"))
 
 
-def close_run_session(run_id: str, capital: CapitalApiResource) -> int:
-    """Log the run's session out, delete its token file and run directory; the logout's request count."""
+def close_run_session(run_id: str, capital: CapitalApiResource, warn: Callable[[str], None]) -> int:
+    """Log the run's session out, delete its token file and run directory; the logout's request count.
+
+    A logout that fails after its retries is only warned about: the snapshot is complete, the tokens are
+    deleted here either way, and the session ends on the API's side after 10 idle minutes (REFERENCE.md §3).
+    """
 
     async def go() -> int:
         async with capital.client(run_id) as client:
-            await capital.run_session_store(run_id).close(client)
+            try:
+                await capital.run_session_store(run_id).close(client)
+            except CapitalError as error:
+                warn(f"the API session could not be logged out ({error}); it expires by itself")
             return client.stats.total
 
     try:

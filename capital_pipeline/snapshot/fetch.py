@@ -38,10 +38,15 @@ class SnapshotIncomplete(Exception):
     """Part of the snapshot could not be read; nothing of it may be published."""
 
     def __init__(self, what: str, failures: list[RequestFailure]) -> None:
-        shown = "; ".join(f"{failure.subject}: {failure.message}" for failure in failures[:5])
-        more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+        shown = "; ".join(f"{_short(failure.subject)}: {failure.message}" for failure in failures[:3])
+        more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
         super().__init__(f"{len(failures)} {what} could not be read: {shown}{more}")
         self.failures = failures
+
+
+def _short(subject: str) -> str:
+    # A batch's subject is its 50 epics: the first few say which batch it was.
+    return subject if len(subject) <= 60 else f"{subject[:57]}..."
 
 
 @dataclass(frozen=True)

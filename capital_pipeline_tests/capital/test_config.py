@@ -103,3 +103,9 @@ def test_a_timeout_variable_that_is_not_a_number_names_itself(monkeypatch: pytes
 def test_the_plain_http_refusal_says_the_login_would_cross_the_network_in_clear() -> None:
     with pytest.raises(ConfigurationError, match="in clear; use an https:// URL"):
         resolve_base_url("http://capital.example.com")
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_a_blank_api_key_is_refused_before_any_request(blank: str) -> None:
+    with pytest.raises(ConfigurationError, match="CAPITAL_API_KEY is empty"):
+        Credentials(blank, "me@example.com", "password")

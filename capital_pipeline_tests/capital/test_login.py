@@ -118,3 +118,16 @@ async def test_a_login_takes_the_account_and_timezone_offset_into_the_bundle() -
     bundle = client.export_session()
     assert bundle is not None
     assert (bundle.account_id, bundle.timezone_offset) == ("11111111111111111", 3.0)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("code", ["error.null.api.key", "error.invalid.api.key.expired"])
+async def test_a_key_refused_as_missing_or_expired_is_one_attempt_naming_the_api_key(code: str) -> None:
+    api = FakeCapital(FakeClock())
+    status = 400 if code == "error.null.api.key" else 401
+    api.answer_next("POST /session", error(status, code))
+    async with client_for(api, encrypted_login=False) as client:
+        with pytest.raises(AuthenticationFailed) as raised:
+            await client.login()
+    assert len(api.arrivals("POST /session")) == 1
+    assert (raised.value.setting, raised.value.error_code) == ("CAPITAL_API_KEY", code)
