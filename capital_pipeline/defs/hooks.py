@@ -6,7 +6,7 @@ is to write. A snapshot that already succeeded keeps its row (the warehouse refu
 
 from __future__ import annotations
 
-from dagster import HookContext, failure_hook
+from dagster import Failure, HookContext, failure_hook
 
 from capital_pipeline.defs.run_scope import identity_of_run, run_request_count
 from capital_pipeline.warehouse import Snapshot, WarehouseError
@@ -18,6 +18,9 @@ _MAX_ERROR = 500
 
 def _reason(context: HookContext) -> str:
     error = context.op_exception
+    # An API step's Failure wraps the client's error (run_scope.call_api): record that one, by its own class.
+    if isinstance(error, Failure) and error.__cause__ is not None:
+        error = error.__cause__
     # The project's errors carry path, status and errorCode, never a secret (capital_pipeline.capital.errors).
     text = f"{context.step_key}: {type(error).__name__}: {error}" if error else f"{context.step_key} failed"
     return text[:_MAX_ERROR]
