@@ -7,13 +7,12 @@ pace."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from capital_pipeline.capital.concurrency import gather_all
 from capital_pipeline.capital.errors import MalformedResponse, NotFound
-from capital_pipeline.capital.parsing import ApiRecord, parse_records
+from capital_pipeline.capital.parsing import ApiRecord, json_text, parse_records
 from capital_pipeline.capital.trading_records import PriceBar
 
 if TYPE_CHECKING:
@@ -121,7 +120,7 @@ async def in_day_windows(
     seen: set[str] = set()
     records = []
     for record in (record for page in pages for record in page):
-        identity = json.dumps(record.raw, sort_keys=True)
+        identity = json_text(record.raw, sort_keys=True)
         if identity not in seen:
             seen.add(identity)
             records.append(record)

@@ -4,12 +4,20 @@ A record is a frozen dataclass whose fields say which JSON key they come from: `
 Annotated[datetime | None, api("updateTimeUTC", utc_time)] = None``. A field without a default is required:
 missing or mistyped, it raises ``MalformedResponse``. An optional field that is mistyped becomes None (unless
 ``strict``). Unknown keys land in ``extra`` and the object as received in ``raw``, because the API grows
-fields over time (REFERENCE.md section 11) and a snapshot should keep them."""
+fields over time (REFERENCE.md section 11) and a snapshot should keep them.
+
+Typed fields hold only what every consumer can store: text is valid Unicode (a lone surrogate, which a JSON
+``\\uD800`` escape can carry but UTF-8 cannot, reads as U+FFFD), numbers are finite, integers within JSON's
+exact range, timestamps within ``datetime``'s; anything else is mistyped. ``raw`` keeps the value as sent."""
 
 from __future__ import annotations
 
+import json
+import math
+import re
 import typing
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -25,6 +33,7 @@ __all__ = [
     "epoch_ms",
     "flag",
     "integer",
+    "json_text",
     "local_time",
     "mapping",
     "nested",
@@ -34,6 +43,7 @@ __all__ = [
     "parse_records",
     "text",
     "text_list",
+    "unicode_text",
     "utc_time",
 ]
 
@@ -51,6 +61,9 @@ class WrongType(Exception):
 
 Parser = Callable[[Any, ParseContext], Any]
 R = TypeVar("R", bound="ApiRecord")
+# I-JSON (RFC 7493): integers beyond +-(2**53 - 1) do not survive a trip through a float, as in most decoders.
+_LARGEST_INTEGER = 2**53 - 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,20 +114,35 @@ def _field_specs(record_type: type) -> tuple[_FieldSpec, ...]:
     return _SPECS[record_type]
 
 
+def unicode_text(value: str) -> str:
+    """``value`` with any lone surrogate replaced by U+FFFD, so that it encodes as UTF-8."""
+    return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+
+
 def text(value: Any, _: ParseContext) -> str:
     if not isinstance(value, str):
         raise WrongType
-    return value
+    return unicode_text(value)
 
 
 def number(value: Any, _: ParseContext) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise WrongType
-    return float(value)
+    try:
+        result = float(value)
+    except OverflowError as error:  # an integer beyond the float range
+        raise WrongType from error
+    if not math.isfinite(result):  # NaN and Infinity: Python's decoder accepts them, JSON has no such number
+        raise WrongType
+    return result
 
 
 def integer(value: Any, _: ParseContext) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not float(value).is_integer():
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise WrongType
+    if isinstance(value, float) and not value.is_integer():  # also NaN and Infinity
+        raise WrongType
+    if not -_LARGEST_INTEGER <= value <= _LARGEST_INTEGER:
         raise WrongType
     return int(value)
 
@@ -128,7 +156,7 @@ def flag(value: Any, _: ParseContext) -> bool:
 def text_list(value: Any, _: ParseContext) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise WrongType
-    return tuple(value)
+    return tuple(unicode_text(item) for item in value)
 
 
 def mapping(value: Any, _: ParseContext) -> Mapping[str, Any]:
@@ -146,20 +174,30 @@ def _timestamp(value: Any) -> datetime:
         raise WrongType from error
 
 
+def _in_utc(moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as error:  # 0001-01-01T00:00+01:00 is before the first representable instant
+        raise WrongType from error
+
+
 def utc_time(value: Any, _: ParseContext) -> datetime:
     """``...UTC`` fields: ``2022-04-06T13:17:38.477`` (no zone suffix) read as UTC."""
     moment = _timestamp(value)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else _in_utc(moment)
 
 
 def local_time(value: Any, context: ParseContext) -> datetime:
     """Local fields are UTC + ``timezoneOffset`` hours (REFERENCE.md section 2); no offset → WrongType."""
     moment = _timestamp(value)
     if moment.tzinfo is not None:
-        return moment.astimezone(UTC)
+        return _in_utc(moment)
     if context.timezone_offset is None:
         raise WrongType
-    return (moment - timedelta(hours=context.timezone_offset)).replace(tzinfo=UTC)
+    try:
+        return (moment - timedelta(hours=context.timezone_offset)).replace(tzinfo=UTC)
+    except (OverflowError, ValueError) as error:  # out of datetime's range, or a NaN offset
+        raise WrongType from error
 
 
 def epoch_ms(value: Any, context: ParseContext) -> datetime:
@@ -220,3 +258,37 @@ def parse_records(record_type: type[R], data: Any, context: ParseContext | None 
     if not isinstance(data, list):
         raise MalformedResponse(f"{record_type.__name__}: expected a JSON array, got {type(data).__name__}")
     return [parse_record(record_type, item, context) for item in data]
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    return value
+
+
+def _dumps(value: Any, sort_keys: bool) -> str:
+    options: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":"), "sort_keys": sort_keys}
+    try:
+        return json.dumps(value, allow_nan=False, **options)
+    except ValueError:  # NaN or Infinity somewhere: no JSON database accepts them
+        return json.dumps(_finite(value), **options)
+
+
+def json_text(value: Any, *, sort_keys: bool = False) -> str:
+    """Compact JSON text of a decoded value (``raw``, say) that DuckDB's and PostgreSQL's JSON types accept.
+
+    Exact for everything JSON can express. NaN and Infinity (Python's decoder accepts them; JSON and both
+    databases do not) become null, lone surrogates U+FFFD (DuckDB refuses their escapes). Any nesting the
+    decoder accepted is written, however deep the caller's stack.
+    """
+    try:
+        serialized = _dumps(value, sort_keys)
+    except RecursionError:
+        # The decoder's depth limit counts the stack it ran on; a fresh thread's stack always has that room.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            serialized = pool.submit(_dumps, value, sort_keys).result()
+    return unicode_text(serialized)

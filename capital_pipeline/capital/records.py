@@ -42,6 +42,7 @@ __all__ = [
     "MarketSummary",
     "NavigationNode",
     "NavigationPage",
+    "OvernightFee",
     "Preferences",
     "ServerTime",
     "SessionDetails",
@@ -173,6 +174,15 @@ class NavigationPage(ApiRecord):
 
 
 @dataclass(frozen=True, kw_only=True)
+class OvernightFee(ApiRecord):
+    long_rate: Annotated[float | None, api("longRate", number)] = None
+    short_rate: Annotated[float | None, api("shortRate", number)] = None
+    swap_charge_at: Annotated[datetime | None, api("swapChargeTimestamp", epoch_ms)] = None
+    # Minutes between swap charges (REFERENCE.md section 6 example: 1440).
+    swap_charge_interval: Annotated[int | None, api("swapChargeInterval", integer)] = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Instrument(ApiRecord):
     epic: Annotated[str, api("epic", text)]
     symbol: Annotated[str | None, api("symbol", text)] = None
@@ -187,7 +197,7 @@ class Instrument(ApiRecord):
     streaming_prices_available: Annotated[bool | None, api("streamingPricesAvailable", flag)] = None
     country: Annotated[str | None, api("country", text)] = None
     opening_hours: Annotated[Mapping[str, Any] | None, api("openingHours", mapping)] = None
-    overnight_fee: Annotated[Mapping[str, Any] | None, api("overnightFee", mapping)] = None
+    overnight_fee: Annotated[OvernightFee | None, api("overnightFee", nested(OvernightFee))] = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -228,7 +238,7 @@ class MarketSnapshot(ApiRecord):
     high: Annotated[float | None, api("high", number)] = None
     low: Annotated[float | None, api("low", number)] = None
     decimal_places_factor: Annotated[int | None, api("decimalPlacesFactor", integer)] = None
-    scaling_factor: Annotated[float | None, api("scalingFactor", number)] = None
+    scaling_factor: Annotated[int | None, api("scalingFactor", integer)] = None
     market_modes: Annotated[tuple[str, ...] | None, api("marketModes", text_list)] = None
 
 

@@ -1,19 +1,23 @@
 """Records → one DataFrame per warehouse table, columns exactly as `capital_pipeline.warehouse` declares them.
 
 `snapshot_id`/`snapshot_at` are not here: publishing stamps them. JSON columns are serialized once here
-(`raw` keeps each object exactly as the API sent it, so fields the API adds later stay queryable).
+(`raw` keeps each object exactly as the API sent it, so fields the API adds later stay queryable; see
+`json_text` for the two things JSON text cannot carry).
+
+Any record the client's parsers accept becomes a row that staging (Parquet) and both warehouses store:
+timestamps keep microseconds over `datetime`'s whole range, and a key the API repeated (an epic listed twice
+by one node, say) keeps its first row, as the markets table keeps an epic's first details.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
 from capital_pipeline.capital import MarketDetails, NavigationCrawl
+from capital_pipeline.capital.parsing import json_text
 from capital_pipeline.capital.records import DealingRule
 from capital_pipeline.snapshot.fetch import AccountsPart, WatchlistsPart
 from capital_pipeline.warehouse import table_named
@@ -32,16 +36,22 @@ DEALING_RULES = (
 )
 
 
+# pandas' default nanoseconds end in 2262; the API's timestamps are only bounded by datetime's years 1-9999.
+UTC_MICROSECONDS = "datetime64[us, UTC]"
+
+
 def _json(value: Any) -> str | None:
-    if value is None:
-        return None
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return None if value is None else json_text(value)
 
 
 def _frame(table: str, rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Rows as a frame with exactly the table's declared columns, in order (an empty frame keeps them)."""
-    columns = [column.name for column in table_named(table).frame_columns]
-    return pd.DataFrame.from_records(list(rows), columns=columns)
+    """Rows as a frame with exactly the table's declared columns, in order (an empty frame keeps them);
+    the first row of each key."""
+    declared = table_named(table).frame_columns
+    frame = pd.DataFrame.from_records(list(rows), columns=[column.name for column in declared])
+    keys = [column.name for column in declared if column.key]
+    repeated = frame.duplicated(subset=keys)
+    return frame[~repeated].reset_index(drop=True) if repeated.any() else frame
 
 
 def account_frames(part: AccountsPart) -> dict[str, pd.DataFrame]:
@@ -138,19 +148,13 @@ def snapshot_epics(navigation_markets: pd.DataFrame, watchlist_markets: pd.DataF
     return list(dict.fromkeys([*navigation_markets["epic"], *watchlist_markets["epic"]]))
 
 
-def _epoch_ms(value: Any) -> datetime | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
-    return None
-
-
 def _rule(rule: DealingRule | None) -> tuple[float | None, str | None]:
     return (rule.value, rule.unit) if rule else (None, None)
 
 
 def _market_row(details: MarketDetails) -> dict[str, Any]:
     instrument, rules, snap = details.instrument, details.dealing_rules, details.snapshot
-    fee = instrument.overnight_fee or {}
+    fee = instrument.overnight_fee
     row: dict[str, Any] = {
         "epic": instrument.epic,
         "symbol": instrument.symbol,
@@ -165,10 +169,10 @@ def _market_row(details: MarketDetails) -> dict[str, Any]:
         "guaranteed_stop_allowed": instrument.guaranteed_stop_allowed,
         "streaming_prices_available": instrument.streaming_prices_available,
         "opening_hours": _json(instrument.raw.get("openingHours")),
-        "overnight_fee_long_rate": fee.get("longRate"),
-        "overnight_fee_short_rate": fee.get("shortRate"),
-        "overnight_fee_swap_charge_at": _epoch_ms(fee.get("swapChargeTimestamp")),
-        "overnight_fee_swap_charge_interval": fee.get("swapChargeInterval"),
+        "overnight_fee_long_rate": fee.long_rate if fee else None,
+        "overnight_fee_short_rate": fee.short_rate if fee else None,
+        "overnight_fee_swap_charge_at": fee.swap_charge_at if fee else None,
+        "overnight_fee_swap_charge_interval": fee.swap_charge_interval if fee else None,
         "market_order_preference": rules.market_order_preference if rules else None,
         "trailing_stops_preference": rules.trailing_stops_preference if rules else None,
         "dealing_rules": _json(details.raw.get("dealingRules")),
@@ -190,5 +194,5 @@ def market_frame(details: Iterable[MarketDetails]) -> pd.DataFrame:
     """`markets`: one row per epic."""
     frame = _frame("markets", (_market_row(item) for item in details))
     for name in ("overnight_fee_swap_charge_at", "update_time"):
-        frame[name] = pd.to_datetime(frame[name], utc=True)
+        frame[name] = pd.Series(frame[name].array, dtype=UTC_MICROSECONDS)
     return frame
