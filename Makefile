@@ -17,7 +17,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium (playwright never downloads a browser here); a fresh machine, as CI
+# starts, lacks it. apt-get as root, non-interactively; anyone else is told what to install.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@test "$$(id -u)" = 0 || { echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; }
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest
 
 # e.g. make demo DEMO_ARGS="--rate 100" (a faster simulator and client) or DEMO_ARGS="--day 0"
