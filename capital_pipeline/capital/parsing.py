@@ -63,6 +63,7 @@ Parser = Callable[[Any, ParseContext], Any]
 R = TypeVar("R", bound="ApiRecord")
 # I-JSON (RFC 7493): integers beyond +-(2**53 - 1) do not survive a trip through a float, as in most decoders.
 _LARGEST_INTEGER = 2**53 - 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -201,10 +202,10 @@ def local_time(value: Any, context: ParseContext) -> datetime:
 
 
 def epoch_ms(value: Any, context: ParseContext) -> datetime:
-    """``serverTime``/``timeStamp``: epoch milliseconds."""
+    """``serverTime``/``timeStamp``: epoch milliseconds (integer arithmetic: exact in every year)."""
     try:
-        return datetime.fromtimestamp(integer(value, context) / 1000, UTC)
-    except (OverflowError, OSError, ValueError) as error:
+        return _EPOCH + timedelta(milliseconds=integer(value, context))
+    except OverflowError as error:  # beyond year 9999 or before year 1
         raise WrongType from error
 
 
@@ -261,13 +262,18 @@ def parse_records(record_type: type[R], data: Any, context: ParseContext | None 
 
 
 def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, list):
-        return [_finite(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    return value
+    """A copy of ``value`` with NaN and Infinity as None; iterative, as ``value`` may nest ~1000 levels."""
+    root = [value]
+    pending: list[tuple[Any, Any]] = [(root, 0)]
+    while pending:
+        container, key = pending.pop()
+        item = container[key]
+        if isinstance(item, float) and not math.isfinite(item):
+            container[key] = None
+        elif isinstance(item, list | dict):
+            container[key] = copy = item.copy()
+            pending.extend((copy, inner) for inner in (range(len(copy)) if isinstance(copy, list) else copy))
+    return root[0]
 
 
 def _dumps(value: Any, sort_keys: bool) -> str:

@@ -6,6 +6,7 @@ Everything here runs before a transaction opens, so a frame that breaks its decl
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,9 @@ from .declarations import SNAPSHOT_AT, SNAPSHOT_ID, Column, LogicalType, Table
 from .dialects import Dialect
 from .errors import WarehouseError
 
-__all__ = ["UTC_MICROSECONDS", "snapshot_rows"]
+__all__ = ["NUL_REPLACEMENT", "UTC_MICROSECONDS", "snapshot_rows"]
+
+log = logging.getLogger(__name__)
 
 # Both databases keep microseconds; nanoseconds from pandas are truncated, not rejected.
 UTC_MICROSECONDS = pa.timestamp("us", tz="UTC")
@@ -30,6 +33,9 @@ _ARROW_TYPES = {
 }
 # Arrow's variable-width strings keep value offsets in a buffer of this integer type.
 _OFFSET_TYPES = {pa.string(): np.int32, pa.large_string(): np.int64}
+# What a NUL becomes in text columns of databases that cannot store it: the Unicode replacement character,
+# so one hostile name cannot fail a whole snapshot; JSON columns keep NUL exactly, escaped as \u0000.
+NUL_REPLACEMENT = "\ufffd"
 
 
 def _json_text(value: Any) -> str | None:
@@ -78,11 +84,23 @@ def _may_hold_nul(array: pa.Array | pa.ChunkedArray) -> bool:
     return False
 
 
-def _first_nul_row(array: pa.Array | pa.ChunkedArray) -> int | None:
+def _without_nul(where: str, array: pa.Array, dialect: Dialect) -> pa.Array:
     if not _may_hold_nul(array):
-        return None
-    row = pc.index(pc.match_substring(array, "\x00").fill_null(False), True).as_py()
-    return None if row < 0 else row
+        return array
+    holding = pc.match_substring(array, "\x00").fill_null(False)
+    count = pc.sum(holding).as_py() or 0
+    if not count:
+        return array
+    first = pc.index(holding, True).as_py()
+    log.warning(
+        "%s: %d value(s) hold a NUL character (first at row %d), which %s text cannot store: "
+        "replaced by U+FFFD; JSON columns keep it as \\u0000",
+        where,
+        count,
+        first,
+        dialect.name,
+    )
+    return pc.replace_substring(array, "\x00", NUL_REPLACEMENT)
 
 
 def _column_array(table: Table, column: Column, series: pd.Series, dialect: Dialect) -> pa.Array:
@@ -95,12 +113,8 @@ def _column_array(table: Table, column: Column, series: pd.Series, dialect: Dial
         kind = "key" if column.key else "non-nullable"
         raise WarehouseError(f"{where}: {array.null_count} null value(s) in a {kind} column")
     # JSON columns need no check: serialized JSON escapes NUL as \u0000.
-    if (
-        column.type is LogicalType.TEXT
-        and not dialect.stores_nul
-        and (row := _first_nul_row(array)) is not None
-    ):
-        raise WarehouseError(f"{where}: row {row} holds a NUL character, which {dialect.name} cannot store")
+    if column.type is LogicalType.TEXT and not dialect.stores_nul:
+        return _without_nul(where, array, dialect)
     return array
 
 
@@ -137,7 +151,8 @@ def snapshot_rows(
     """``frame`` checked against ``table`` and converted, with ``snapshot_id``/``snapshot_at`` stamped first.
 
     Raises ``WarehouseError`` naming the table and column for missing or unexpected columns, values of the
-    wrong type, nulls in key or non-nullable columns, repeated keys, and NUL characters ``dialect`` rejects.
+    wrong type (text that is not valid Unicode included), nulls in key or non-nullable columns and repeated
+    keys. NUL characters in text that ``dialect`` cannot store become U+FFFD, with a warning in the log.
     """
     _check_columns(table, frame)
     arrays = [_column_array(table, column, frame[column.name], dialect) for column in table.frame_columns]

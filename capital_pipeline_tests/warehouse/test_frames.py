@@ -125,13 +125,23 @@ def test_an_empty_frame_converts_to_zero_rows() -> None:
     assert convert(as_frame("watchlists", []), "watchlists").num_rows == 0
 
 
-def test_nul_in_text_is_refused_for_postgresql_only() -> None:
-    frame = as_frame("markets", [market("A"), {**market("B"), "instrument_name": "Sil\x00ver"}])
-    with pytest.raises(
-        WarehouseError, match=r"^markets.instrument_name: row 1 holds a NUL character, which postgresql"
-    ):
-        convert(frame, dialect=POSTGRESQL)
-    assert convert(frame, dialect=DUCKDB).num_rows == 2
+def test_nul_in_text_becomes_a_replacement_character_for_postgresql_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    frame = as_frame("markets", [market("A"), {**market("B"), "instrument_name": "Sil\x00ver\x00"}])
+    with caplog.at_level("WARNING", logger="capital_pipeline.warehouse.frames"):
+        rows = convert(frame, dialect=POSTGRESQL)
+    assert rows.column("instrument_name").to_pylist() == ["A", "Sil\ufffdver\ufffd"]
+    assert caplog.messages == [
+        "markets.instrument_name: 1 value(s) hold a NUL character (first at row 1), which postgresql text "
+        "cannot store: replaced by U+FFFD; JSON columns keep it as \\u0000"
+    ]
+    assert convert(frame, dialect=DUCKDB).column("instrument_name").to_pylist()[1] == "Sil\x00ver\x00"
+
+
+def test_text_that_is_not_unicode_is_refused_naming_table_and_column() -> None:
+    with pytest.raises(WarehouseError, match=r"^markets.instrument_name: cannot store as text"):
+        convert(markets_frame(instrument_name="lone \ud800"))
 
 
 def test_nul_in_json_is_escaped_so_every_database_takes_it() -> None:
@@ -139,12 +149,12 @@ def test_nul_in_json_is_escaped_so_every_database_takes_it() -> None:
     assert rows.column("raw").to_pylist() == ['{"name":"Sil\\u0000ver"}']
 
 
-def test_nul_is_found_at_its_row_in_a_slice_of_an_arrow_backed_frame() -> None:
+def test_nul_is_found_and_replaced_in_a_slice_of_an_arrow_backed_frame() -> None:
     names = {"A": "Silver", "B": "Gold", "C": "Oil", "D": "Co\x00pper"}
     rows = [{**market(epic), "instrument_name": name} for epic, name in names.items()]
     arrow_backed = as_frame("markets", rows).convert_dtypes(dtype_backend="pyarrow")
-    with pytest.raises(WarehouseError, match=r"^markets.instrument_name: row 2 holds a NUL character"):
-        convert(arrow_backed.iloc[1:], dialect=POSTGRESQL)
+    stored = convert(arrow_backed.iloc[1:], dialect=POSTGRESQL).column("instrument_name").to_pylist()
+    assert stored == ["Gold", "Oil", "Co\ufffdpper"]
     assert convert(arrow_backed.iloc[1:3], dialect=POSTGRESQL).num_rows == 2
 
 
