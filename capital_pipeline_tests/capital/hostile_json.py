@@ -8,6 +8,7 @@ fuzz test's example count for a longer local run (e.g. ``CAPITAL_PIPELINE_FUZZ_E
 from __future__ import annotations
 
 import json
+import math
 import os
 from functools import cache
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
+from capital_pipeline.capital.parsing import unicode_text
 from capital_pipeline_tests.simulator.conformance import load_examples
 
 __all__ = [
@@ -25,16 +27,17 @@ __all__ = [
     "hostile_json",
     "hostile_text",
     "mutated",
+    "storable_json",
 ]
 
 # A fixed per-test count keeps `make test` inside its time budget; the variable raises it for a long run.
 SCALE_VARIABLE = "CAPITAL_PIPELINE_FUZZ_EXAMPLES"
 
 
-def fuzz_settings(examples: int) -> settings:
+def fuzz_settings(examples: int, *, fixtures: bool = False) -> settings:
     """Derandomized, no deadline, no example database, no shrinking (a failure is reported as found, in
     seconds, instead of minutes of shrinking past the test timeout); ``CAPITAL_PIPELINE_FUZZ_EXAMPLES``
-    overrides the count."""
+    overrides the count. ``fixtures``: the test takes function-scoped fixtures, shared by its examples."""
     count = int(os.environ.get(SCALE_VARIABLE, "0")) or examples
     return settings(
         max_examples=count,
@@ -43,7 +46,11 @@ def fuzz_settings(examples: int) -> settings:
         database=None,
         phases=(Phase.explicit, Phase.generate),
         report_multiple_bugs=False,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            *([HealthCheck.function_scoped_fixture] if fixtures else []),
+        ],
     )
 
 
@@ -207,3 +214,16 @@ def body_text(value: Any) -> bytes:
     """``value`` as an HTTP body: JSON text as Python writes it (NaN and Infinity as bare words, lone
     surrogates as ``\\ud800`` escapes), which ``json.loads`` reads back to ``value``."""
     return json.dumps(value).encode()
+
+
+def storable_json(value: Any) -> Any:
+    """``value`` as a JSON database can hold it: non-finite numbers null, lone surrogates U+FFFD."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, str):
+        return unicode_text(value)
+    if isinstance(value, list):
+        return [storable_json(item) for item in value]
+    if isinstance(value, dict):
+        return {unicode_text(key): storable_json(item) for key, item in value.items()}
+    return value

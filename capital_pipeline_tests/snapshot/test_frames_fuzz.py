@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +26,6 @@ from capital_pipeline.capital.parsing import (
     ParseContext,
     parse_record,
     parse_records,
-    unicode_text,
 )
 from capital_pipeline.capital.progress import no_progress
 from capital_pipeline.capital.records import (
@@ -44,7 +42,7 @@ from capital_pipeline.snapshot.fetch import AccountsPart, WatchlistsPart
 from capital_pipeline.warehouse import table_named
 from capital_pipeline.warehouse.dialects import DUCKDB, POSTGRESQL
 from capital_pipeline.warehouse.frames import snapshot_rows
-from capital_pipeline_tests.capital.hostile_json import fuzz_settings, mutated
+from capital_pipeline_tests.capital.hostile_json import fuzz_settings, mutated, storable_json
 
 TAKEN = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
 # A parse that fails is the client's business (a typed error); what parses must publish.
@@ -96,19 +94,6 @@ def recursion_limit(limit: int) -> Iterator[None]:
         yield
     finally:
         sys.setrecursionlimit(previous)
-
-
-def storable_json(value: Any) -> Any:
-    """``value`` as a JSON database can hold it: non-finite numbers null, lone surrogates U+FFFD."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, str):
-        return unicode_text(value)
-    if isinstance(value, list):
-        return [storable_json(item) for item in value]
-    if isinstance(value, dict):
-        return {unicode_text(key): storable_json(item) for key, item in value.items()}
-    return value
 
 
 def staged(frame: pd.DataFrame) -> pd.DataFrame:
