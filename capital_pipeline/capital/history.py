@@ -64,7 +64,7 @@ async def _list(
     body = await client.get_json(path, params)
     if not isinstance(body, dict):
         raise MalformedResponse(f"expected an object holding {key!r}", path=path)
-    return parse_records(record_type, body.get(key, []), client.parse_context())
+    return parse_records(record_type, body.get(key, []), client.parse_context(), path=path)
 
 
 async def _bars_or_none(client: CapitalClient, path: str, params: dict[str, Any]) -> list[PriceBar]:

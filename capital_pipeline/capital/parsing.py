@@ -231,12 +231,10 @@ def nested_list(record_type: type[R]) -> Parser:
     return parse
 
 
-def parse_record(record_type: type[R], data: Any, context: ParseContext | None = None) -> R:
-    """Build ``record_type`` from one JSON object; ``MalformedResponse`` names the record and key at fault."""
+def _record(record_type: type[R], data: Any, context: ParseContext) -> R:
     where = record_type.__name__
     if not isinstance(data, dict):
         raise MalformedResponse(f"{where}: expected a JSON object, got {type(data).__name__}")
-    context = context or ParseContext()
     values: dict[str, Any] = {}
     for spec in _field_specs(record_type):
         value = data.get(spec.key.name)
@@ -254,11 +252,33 @@ def parse_record(record_type: type[R], data: Any, context: ParseContext | None =
     return record_type(raw=data, extra=extra, **values)
 
 
-def parse_records(record_type: type[R], data: Any, context: ParseContext | None = None) -> list[R]:
-    """Build a list of ``record_type`` from a JSON array."""
+def _at_path(error: MalformedResponse, path: str | None) -> MalformedResponse:
+    return error if path is None or error.path is not None else MalformedResponse(error.message, path=path)
+
+
+def parse_record(
+    record_type: type[R], data: Any, context: ParseContext | None = None, *, path: str | None = None
+) -> R:
+    """Build ``record_type`` from one JSON object; ``MalformedResponse`` names the record and key at fault,
+    and the request ``path`` the object came from."""
+    try:
+        return _record(record_type, data, context or ParseContext())
+    except MalformedResponse as error:
+        raise _at_path(error, path) from error.__cause__
+
+
+def parse_records(
+    record_type: type[R], data: Any, context: ParseContext | None = None, *, path: str | None = None
+) -> list[R]:
+    """Build a list of ``record_type`` from a JSON array (``path`` as for ``parse_record``)."""
     if not isinstance(data, list):
-        raise MalformedResponse(f"{record_type.__name__}: expected a JSON array, got {type(data).__name__}")
-    return [parse_record(record_type, item, context) for item in data]
+        where = f"{record_type.__name__}: expected a JSON array, got {type(data).__name__}"
+        raise MalformedResponse(where, path=path)
+    context = context or ParseContext()
+    try:
+        return [_record(record_type, item, context) for item in data]
+    except MalformedResponse as error:
+        raise _at_path(error, path) from error.__cause__
 
 
 def _finite(value: Any) -> Any:
