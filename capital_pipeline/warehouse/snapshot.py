@@ -48,7 +48,9 @@ class Snapshot:
             "status": status,
             "request_count": self.request_count,
             "row_counts": dict(row_counts) if row_counts is not None else None,
-            "error": error,
+            # An error may quote what the API sent: a lone surrogate (no UTF-8 text holds one) is spelled out
+            # as \udXXX so that the failure is still recorded.
+            "error": error.encode("utf-8", "backslashreplace").decode("utf-8") if error is not None else None,
         }
         return pd.DataFrame({column.name: [values[column.name]] for column in SNAPSHOTS.frame_columns})
 

@@ -26,6 +26,11 @@ def test_an_unfinished_snapshot_is_recorded_as_finishing_now() -> None:
     assert row[["status", "error"]].to_dict("records") == [{"status": "failed", "error": "boom"}]
 
 
+def test_an_error_quoting_a_lone_surrogate_is_recorded_with_it_spelled_out() -> None:
+    row = snapshot(1).row("failed", None, "node 'a\ud800b' could not be read")
+    assert row["error"][0] == "node 'a\\ud800b' could not be read"
+
+
 def test_a_record_reads_row_counts_from_json_text() -> None:
     taken = snapshot(1)
     row = {**taken.__dict__, "status": "succeeded", "row_counts": '{"markets": 3}', "error": None}
