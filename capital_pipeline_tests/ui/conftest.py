@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from capital_pipeline.simulator import Credentials, SimulatorConfig, SimulatorHandle, run_simulator
@@ -45,6 +45,7 @@ JOB = "capital_snapshot_job"
 SCHEDULE = "capital_snapshot_schedule"
 # Loading the code location took 10-20 s on 2 idle cores; a loaded machine gets room to spare.
 SERVER_START_SECONDS = 180
+UI_WAIT_MS = 60_000
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
@@ -196,8 +197,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext
             headless=True,
             viewport={"width": 1400, "height": 1000},
         )
-        # Generous: the UI's queries share 2 cores with the run, the simulator and other test suites.
-        context.set_default_timeout(60_000)
+        # Generous, for actions and assertions alike (expect's own default is 5 s): the UI's queries share 2
+        # cores with the run, the simulator and other test suites (asset statuses once took longer than 5 s).
+        context.set_default_timeout(UI_WAIT_MS)
+        expect.set_options(timeout=UI_WAIT_MS)
         try:
             yield context
         finally:

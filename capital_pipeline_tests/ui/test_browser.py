@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 
 from capital_pipeline.definitions import defs
 from capital_pipeline.defs.assets import GROUP
+from capital_pipeline.simulator import SimulatorHandle
 from capital_pipeline_tests.ui.conftest import JOB, SCHEDULE, DagsterUI, screenshot_directory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -77,6 +78,8 @@ def _save(page: Page, name: str) -> None:
     directory = screenshot_directory()
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
+        # Only for the picture: icons and durations arrive a moment after the text the test waited for.
+        page.wait_for_timeout(2000)
         page.screenshot(path=directory / name)
 
 
@@ -112,7 +115,7 @@ def test_schedule_switched_on_in_the_ui_runs_on_the_instance(page: Page, dagster
 
 
 def test_snapshot_job_launched_from_the_launchpad_materializes_the_group_with_rows_and_checks(
-    page: Page, dagster_ui: DagsterUI
+    page: Page, dagster_ui: DagsterUI, simulator: SimulatorHandle
 ) -> None:
     page.goto(f"{dagster_ui.location_url}/jobs/{JOB}/playground")
     launch = page.get_by_role("button", name="Launch Run")
@@ -124,7 +127,13 @@ def test_snapshot_job_launched_from_the_launchpad_materializes_the_group_with_ro
     assert _finished_status(dagster_ui, run_id) == "SUCCESS", dagster_ui.step_failures(run_id)
     expect(page.get_by_text("Success", exact=True).first).to_be_visible()
     expect(page.get_by_text("RUN_SUCCESS", exact=True)).to_be_visible()
+    page.set_viewport_size({"width": 1400, "height": 1200})
     _save(page, "ui-run.png")
+    tokens = simulator.issued_tokens()
+    assert tokens
+    run_page = page.content()
+    for secret in (*dagster_ui.secrets, *tokens):
+        assert secret not in run_page
     status, markets_rows = _published(dagster_ui, run_id, MARKETS)
     assert status == "succeeded"
     assert markets_rows > 0
