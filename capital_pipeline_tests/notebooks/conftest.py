@@ -1,0 +1,42 @@
+"""The simulator, its environment and a Dagster instance, as the Dagster tests have them, but faster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
+from capital_pipeline_tests.defs.conftest import instance
+
+__all__ = ["NOTEBOOK_RATE", "capital_env", "instance", "simulator"]
+
+# Both sides raised together (the simulator still counts strictly): these runs only fill the warehouse.
+NOTEBOOK_RATE = 300
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[SimulatorHandle]:
+    with run_simulator(SimulatorConfig(rate_limit=NOTEBOOK_RATE), in_subprocess=True) as sim:
+        yield sim
+
+
+@pytest.fixture
+def capital_env(
+    simulator: SimulatorHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> SimulatorHandle:
+    """The simulator on day 0, and the environment variables a user would set for it."""
+    simulator.set_config(day=0)
+    credentials = simulator.credentials
+    settings = {
+        "CAPITAL_BASE_URL": simulator.base_url,
+        "CAPITAL_API_KEY": credentials.api_key,
+        "CAPITAL_IDENTIFIER": credentials.identifier,
+        "CAPITAL_PASSWORD": credentials.password,
+        "CAPITAL_REQUESTS_PER_SECOND": str(NOTEBOOK_RATE),
+        "CAPITAL_PIPELINE_STATE_DIR": str(tmp_path / "state"),
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    return simulator
