@@ -22,13 +22,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from capital_pipeline.capital import CapitalClient
+from capital_pipeline.capital import CapitalClient, records, trading_records
 from capital_pipeline.capital.errors import CapitalError, MalformedResponse
-from capital_pipeline.capital.parsing import json_text
+from capital_pipeline.capital.parsing import ApiRecord, ParseContext, _field_specs, json_text, parse_record
 from capital_pipeline.capital.transport import route_of
 
 from .fake_api import ACCOUNTS, API_KEY, CREDENTIALS, IDENTIFIER, PASSWORD, FakeCapital, FakeClock, settings
-from .hostile_json import body_text, fuzz_settings, hostile_json, mutated
+from .hostile_json import HOSTILE_NUMBERS, HOSTILE_STRINGS, body_text, fuzz_settings, hostile_json, mutated
 
 Call = Callable[[CapitalClient], Awaitable[Any]]
 START = datetime(2026, 11, 2, tzinfo=UTC)
@@ -347,3 +347,34 @@ def test_an_id_too_long_for_a_url_is_a_local_error_for_the_crawl() -> None:
     api = HostileApi(("GET /marketnavigation",), [body_text({"nodes": [{"id": "x" * 100_000}]})])
     crawl = asyncio.run(_run(api, lambda c: c.crawl_navigation()))
     assert [failure.subject for failure in crawl.failures] == ["x" * 100_000]
+
+
+RECORD_TYPES = [
+    kind
+    for module in (records, trading_records)
+    for kind in (getattr(module, name) for name in module.__all__)
+    if isinstance(kind, type) and issubclass(kind, ApiRecord)
+]
+OFFSETS = st.sampled_from([None, 0.0, 2.0, -12.5, 14.0, float("nan"), float("inf"), 1e300, -1e300])
+
+
+def _record_json(record_type: type[ApiRecord]) -> st.SearchStrategy[Any]:
+    # Objects over the record's own keys (each value hostile), so fields are reached, not just refused.
+    keys = [spec.key.name for spec in _field_specs(record_type)]
+    leaves = st.one_of(hostile_json(max_leaves=4), st.sampled_from(HOSTILE_NUMBERS + HOSTILE_STRINGS))
+    return st.one_of(hostile_json(), st.dictionaries(st.sampled_from(keys), leaves, max_size=len(keys)))
+
+
+@pytest.mark.parametrize("record_type", RECORD_TYPES, ids=lambda kind: kind.__name__)
+@fuzz_settings(40)
+@given(data=st.data(), offset=OFFSETS)
+def test_every_record_type_reads_any_json_or_raises_malformed_response(
+    record_type: type[ApiRecord], data: st.DataObject, offset: float | None
+) -> None:
+    body = data.draw(_record_json(record_type))
+    try:
+        record = parse_record(record_type, body, ParseContext(offset))
+    except MalformedResponse:
+        return
+    assert record.raw is body
+    assert_storable(record)
