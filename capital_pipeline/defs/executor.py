@@ -2,9 +2,10 @@
 
 It is the one place that runs once per run, in the run's own process, whatever the executor and however the
 run ends (success, failure, cancellation): there the run's token file is deleted, and on success its staged
-frames. Steps never see the wrapper. (``materialize``/``execute_in_process`` replace the executor; the
-``snapshots`` step then still logs out and deletes the tokens on success, and stale run directories are swept
-by later runs.)
+frames. At its start it notes the run's process and releases runs whose process was killed (dead_runs.py).
+Steps never see the wrapper. (``materialize``/``execute_in_process`` replace the executor; the ``snapshots``
+step then still logs out and deletes the tokens on success, and stale run directories are swept by later
+runs.)
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 from dagster import DagsterEventType, Executor, Field, executor, multi_or_in_process_executor
 
+from capital_pipeline.defs.assets import API_POOL, WAREHOUSE_POOL
+from capital_pipeline.defs.dead_runs import forget_run_process, note_run_process, release_dead_runs
 from capital_pipeline.defs.resources import run_directory
 from capital_pipeline.defs.staging import remove_run_staging
 
@@ -41,6 +44,11 @@ class _RunScopedExecutor(Executor):
 
     def execute(self, plan_context: Any, execution_plan: Any) -> Iterator[Any]:
         failed = False
+        note_run_process(plan_context.run_id)
+        for run_id in release_dead_runs(
+            plan_context.instance, (API_POOL, WAREHOUSE_POOL), plan_context.run_id
+        ):
+            plan_context.log.warning(f"run {run_id} had been killed: marked failed, its pool slots freed")
         try:
             for event in self._inner.execute(plan_context, execution_plan):
                 failed = failed or event.event_type == DagsterEventType.STEP_FAILURE
@@ -48,6 +56,7 @@ class _RunScopedExecutor(Executor):
         finally:
             # The tokens must not outlive the run; the session itself expires on the API's side.
             shutil.rmtree(run_directory(plan_context.run_id), ignore_errors=True)
+            forget_run_process(plan_context.run_id)
             if not failed:
                 remove_run_staging(plan_context.instance.storage_directory(), plan_context.run_id)
 

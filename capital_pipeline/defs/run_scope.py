@@ -47,6 +47,8 @@ StepContext = AssetExecutionContext | OpExecutionContext
 # left behind by a killed process hold dead tokens and are swept.
 _STALE_RUN_SECONDS = 3600.0
 _PROGRESS_EVERY_SECONDS = 2.0
+# A marker in the run directory: this API step failed (named after the marker's prefix).
+_FAILED = "failed-"
 
 
 def run_identity(context: StepContext) -> SnapshotIdentity:
@@ -93,8 +95,19 @@ def call_api(
     step: str,
     work: Callable[[CapitalClient], Awaitable[T]],
 ) -> T:
-    """Run ``work`` with a client on the run's shared session; tally the requests of ``step``."""
-    _sweep_stale_runs(context.run.run_id)
+    """Run ``work`` with a client on the run's shared session; tally the requests of ``step``.
+
+    A snapshot is all or nothing, so once one API step of the run has failed, the others send nothing: they
+    fail at once, naming the step that did (its error is the run's first failure)."""
+    run_id = context.run.run_id
+    _sweep_stale_runs(run_id)
+    failed = sorted(path.name.removeprefix(_FAILED) for path in run_directory(run_id).glob(f"{_FAILED}*"))
+    if failed:
+        raise Failure(
+            description=f"Not reading the {step}: the {', '.join(failed)} step of this run already failed, "
+            "so this snapshot cannot be published (see that step's error); the previous one stays current.",
+            allow_retries=False,
+        )
 
     async def go() -> tuple[T, int]:
         async with capital.client(context.run.run_id) as client:
@@ -106,6 +119,7 @@ def call_api(
     try:
         result, requests = asyncio.run(go())
     except (CapitalError, SnapshotIncomplete) as error:
+        (ensure_private_directory(run_directory(run_id)) / f"{_FAILED}{step}").touch()
         raise Failure(description=failure_message(step, error), allow_retries=False) from error
     context.log.info(f"{requests} API requests")
     return result

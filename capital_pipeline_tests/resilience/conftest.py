@@ -18,7 +18,7 @@ from capital_pipeline_tests.defs.conftest import IN_PROCESS, WarehouseTarget
 
 RATE = 300
 # Short enough that a held answer or a run of 5xx costs about a second, long enough for a loaded machine.
-TIMEOUT_SECONDS = 2.0
+TIMEOUT_SECONDS = 1.0
 BACKOFF_SECONDS = 0.05
 
 
