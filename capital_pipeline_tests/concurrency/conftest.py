@@ -1,0 +1,54 @@
+"""Processes that run snapshots and read the warehouse at the same time, against one simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
+from capital_pipeline_tests.concurrency.processes import Process
+from capital_pipeline_tests.defs.conftest import FAST_RATE, target
+
+__all__ = ["capital_env", "processes", "simulator", "target"]
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[SimulatorHandle]:
+    # A subprocess: the simulator must not share the GIL with the runs it serves.
+    with run_simulator(SimulatorConfig(rate_limit=FAST_RATE), in_subprocess=True) as sim:
+        yield sim
+
+
+@pytest.fixture
+def capital_env(
+    simulator: SimulatorHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> SimulatorHandle:
+    """The simulator on day 0 with fresh stats; the settings a user would export, one state directory (so one
+    request budget per API key) and one Dagster home for every process the test starts."""
+    simulator.set_config(day=0)
+    simulator.set_faults([])
+    simulator.reset_stats()
+    credentials = simulator.credentials
+    settings = {
+        "CAPITAL_BASE_URL": simulator.base_url,
+        "CAPITAL_API_KEY": credentials.api_key,
+        "CAPITAL_IDENTIFIER": credentials.identifier,
+        "CAPITAL_PASSWORD": credentials.password,
+        "CAPITAL_REQUESTS_PER_SECOND": str(FAST_RATE),
+        "CAPITAL_PIPELINE_STATE_DIR": str(tmp_path / "state"),
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    return simulator
+
+
+@pytest.fixture
+def processes() -> Iterator[list[Process]]:
+    """Started processes; any still running when the test ends is killed."""
+    started: list[Process] = []
+    yield started
+    for process in started:
+        process.stop()
