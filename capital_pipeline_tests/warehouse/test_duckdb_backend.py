@@ -92,6 +92,37 @@ def test_a_writer_in_another_process_blocks_readers(warehouse: Warehouse, hold) 
         with_timeout(warehouse, 0.3).query("SELECT 1")
 
 
+# A reader process with two connections to the file; it closes the second, then reads through the first.
+TWO_READERS = """
+import sys, duckdb
+def attached():
+    connection = duckdb.connect()
+    connection.execute(f"ATTACH '{sys.argv[1]}' AS warehouse (READ_ONLY)")
+    return connection
+first = attached()
+attached().close()
+print("holding", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_closing_a_second_connection_drops_the_lock_of_the_first_in_that_process(
+    warehouse: Warehouse,
+) -> None:
+    # Why readers get a copy replaced by rename (reader_copy.py), not the file itself: their lock is fragile.
+    reader = subprocess.Popen(
+        [sys.executable, "-c", TWO_READERS, warehouse._backend.describe()],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline() == "holding\n"
+        with_timeout(warehouse, 0.3).publish_snapshot(snapshot(2), frames([market("GOLD")], {}))
+    finally:
+        reader.communicate("done\n")
+
+
 def test_threads_of_one_process_can_read_and_write_at_once(warehouse: Warehouse) -> None:
     failures: list[BaseException] = []
 
