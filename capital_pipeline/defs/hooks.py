@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dagster import Failure, HookContext, failure_hook
 
-from capital_pipeline.defs.run_scope import identity_of_run, run_request_count
+from capital_pipeline.defs.run_scope import EarlierStepFailed, identity_of_run, run_request_count
 from capital_pipeline.warehouse import Snapshot, WarehouseError
 
 __all__ = ["record_failed_snapshot"]
@@ -29,6 +29,10 @@ def _reason(context: HookContext) -> str:
 @failure_hook(required_resource_keys={"warehouse", "capital"})
 def record_failed_snapshot(context: HookContext) -> None:
     """Record the run's snapshot as failed; a warehouse that cannot be written is logged, not raised."""
+    if isinstance(context.op_exception, Failure) and isinstance(
+        context.op_exception.__cause__, EarlierStepFailed
+    ):
+        return  # the step that failed first has recorded (or will record) the reason
     run_id = context.run_id
     identity = identity_of_run(context.instance, run_id)
     snapshot = Snapshot(

@@ -32,6 +32,7 @@ from capital_pipeline.defs.resources import CapitalApiResource, run_directory
 from capital_pipeline.snapshot import SnapshotIncomplete
 
 __all__ = [
+    "EarlierStepFailed",
     "call_api",
     "close_run_session",
     "failure_message",
@@ -89,6 +90,10 @@ def _sweep_stale_runs(current: str) -> None:
             shutil.rmtree(directory, ignore_errors=True)
 
 
+class EarlierStepFailed(Exception):
+    """Another API step of the run failed first; its error, not this one, is the snapshot's reason."""
+
+
 def call_api(
     context: StepContext,
     capital: CapitalApiResource,
@@ -103,11 +108,12 @@ def call_api(
     _sweep_stale_runs(run_id)
     failed = sorted(path.name.removeprefix(_FAILED) for path in run_directory(run_id).glob(f"{_FAILED}*"))
     if failed:
+        earlier = EarlierStepFailed(", ".join(failed))
         raise Failure(
             description=f"Not reading the {step}: the {', '.join(failed)} step of this run already failed, "
             "so this snapshot cannot be published (see that step's error); the previous one stays current.",
             allow_retries=False,
-        )
+        ) from earlier
 
     async def go() -> tuple[T, int]:
         async with capital.client(context.run.run_id) as client:
