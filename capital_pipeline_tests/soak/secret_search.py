@@ -10,6 +10,7 @@ where a leak is and which secret it is, never the value.
 from __future__ import annotations
 
 import json
+import secrets
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from dagster._serdes import serialize_value
 from capital_pipeline.simulator import SimulatorHandle
 from capital_pipeline.warehouse import Warehouse
 
-__all__ = ["Secrets"]
+__all__ = ["Secrets", "hostile_secret"]
 
 _COLUMNS = (
     "SELECT table_name, column_name FROM information_schema.columns "
@@ -48,6 +49,12 @@ def _exception_texts(error: BaseException) -> Iterable[str]:
         yield "".join(traceback.format_exception(current))
         pending += [e for e in (current.__cause__, current.__context__) if e is not None]
         pending += getattr(current, "exceptions", [])
+
+
+def hostile_secret(prefix: str) -> str:
+    """A fresh secret that writers must escape: a leak found in any spelling proves the search reads it."""
+    # Characters JSON ("\), URLs (/+&% and space) and reprs escape, and one outside ASCII.
+    return f'{prefix} "q" \\ /+&% é {secrets.token_urlsafe(12)}'
 
 
 @dataclass(frozen=True)

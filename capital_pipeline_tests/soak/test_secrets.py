@@ -18,25 +18,23 @@ import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
-from dagster import DagsterInstance, JobDefinition, instance_for_test, job, op
+from dagster import DagsterInstance, instance_for_test
 
 from capital_pipeline.capital import CapitalClient, ClientSettings, Credentials
 from capital_pipeline.defs.launch import launch_snapshot
 from capital_pipeline.simulator import Fault, SimulatorConfig, SimulatorHandle, run_simulator
 from capital_pipeline.simulator.config import DEMO_API_KEY, DEMO_PASSWORD, SimulatorUser
-from capital_pipeline.warehouse import Snapshot, Warehouse
+from capital_pipeline.warehouse import Warehouse
 from capital_pipeline_tests.commands.conftest import CLI, cli_env
 from capital_pipeline_tests.defs.conftest import WarehouseTarget
 from capital_pipeline_tests.soak.conftest import MEMORY_DIRECTORY, SOAK_RATE
 from capital_pipeline_tests.soak.recording_cli import FAULTS_VARIABLE, TOKENS_FILE_VARIABLE
-from capital_pipeline_tests.soak.secret_search import Secrets
+from capital_pipeline_tests.soak.secret_search import Secrets, hostile_secret
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -48,11 +46,6 @@ SERVER_ERROR = Fault(kind="status", status=500, route=MARKETS_ROUTE)
 EXPIRED_ONCE = Fault(kind="expired_session", route=MARKETS_ROUTE, first_n=1)
 RECORDING_CLI = "capital_pipeline_tests.soak.recording_cli"
 FAST_RETRIES = {"CAPITAL_RETRY_BACKOFF_SECONDS": "0.01"}
-
-
-def _secret(prefix: str) -> str:
-    # Characters JSON ("\), URLs (/+&% and space) and reprs escape, and one outside ASCII.
-    return f'{prefix} "q" \\ /+&% é {secrets.token_urlsafe(12)}'
 
 
 @dataclass
@@ -81,7 +74,7 @@ def leak_simulator() -> Iterator[SimulatorHandle]:
     user = SimulatorUser(
         api_key=f"key-{secrets.token_urlsafe(16)}",
         identifier="secrets@capital-pipeline.test",
-        password=_secret("password"),
+        password=hostile_secret("password"),
     )
     with run_simulator(SimulatorConfig(rate_limit=SOAK_RATE, users=(user,)), in_subprocess=True) as sim:
         yield sim
@@ -95,7 +88,7 @@ def cli_database(postgres_url: str) -> Iterator[str]:
     admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(postgres_url).set(database=name, password=_secret("dbpassword"))
+    url = sa.make_url(postgres_url).set(database=name, password=hostile_secret("dbpassword"))
     yield url.render_as_string(hide_password=False)
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -242,7 +235,7 @@ def scene(
 ) -> Iterator[Scene]:
     schema = f"capital_test_{uuid.uuid4().hex[:10]}"
     known = Secrets.of(leak_simulator).with_(
-        wrong_password=_secret("wrong"),
+        wrong_password=hostile_secret("wrong"),
         database_password=sa.make_url(cli_database).password or "",
         demo_password=DEMO_PASSWORD,
         demo_API_key=DEMO_API_KEY,
@@ -307,49 +300,3 @@ def test_no_secret_in_any_table(scene: Scene) -> None:
 
 def test_no_trading_or_editing_call_on_any_path(scene: Scene) -> None:
     assert scene.trading_calls and set(scene.trading_calls.values()) == {0}
-
-
-def _leaky_job(value: str) -> JobDefinition:
-    @op  # context unannotated: Dagster cannot read annotations postponed by __future__
-    def leak(context) -> None:  # type: ignore[no-untyped-def]
-        context.log.info(f"logged {value}")
-        print(json.dumps({"printed": value}))
-        try:
-            raise ValueError(quote(value, safe=""))
-        except ValueError as error:
-            raise RuntimeError("the step failed") from error
-
-    @job
-    def leaky() -> None:
-        leak()
-
-    return leaky
-
-
-def test_the_search_finds_a_planted_secret_in_every_place_it_searches(tmp_path: Path) -> None:
-    value = _secret("planted")
-    planted = Secrets({"planted secret": value})
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    with instance_for_test(temp_dir=str(home)) as instance:
-        assert not _leaky_job(value).execute_in_process(instance=instance, raise_on_error=False).success
-        # Logged as is, printed JSON-escaped, raised URL-encoded in the cause of the step's error.
-        assert any("event records of run" in hit for hit in planted.hits_in_event_storage(instance))
-        assert any("captured stderr" in hit for hit in planted.hits_in_compute_logs(instance))
-        assert any("captured stdout" in hit for hit in planted.hits_in_compute_logs(instance))
-    assert planted.hits_in_files(home)
-    assert planted.hits_in_text("output", f"say {json.dumps(value)}") == ["output holds the planted secret"]
-    try:
-        try:
-            raise ValueError(repr(value))
-        except ValueError:
-            raise RuntimeError("nothing to see") from None
-    except RuntimeError as error:
-        assert planted.hits_in_exception("error", error) == ["error holds the planted secret"]
-    warehouse = Warehouse.from_url(f"duckdb:///{tmp_path / 'w.duckdb'}")
-    warehouse.ensure_schema()
-    moment = datetime.now(UTC)
-    warehouse.record_failed_snapshot(Snapshot("planted", moment, "demo", moment), f"failed: {value}")
-    assert planted.hits_in_warehouse(warehouse) == ["table snapshots holds the planted secret"]
-    clean = Secrets({"other secret": _secret("other")})
-    assert clean.hits_in_warehouse(warehouse) == [] and clean.hits_in_files(home) == []
