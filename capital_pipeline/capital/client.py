@@ -22,7 +22,7 @@ import httpx
 from capital_pipeline.capital import history
 from capital_pipeline.capital.auth import ANONYMOUS, SessionAuth, SessionManager, SessionStore
 from capital_pipeline.capital.config import API_PREFIX, ClientSettings, Credentials
-from capital_pipeline.capital.errors import MalformedResponse, error_from_response
+from capital_pipeline.capital.errors import BadRequest, MalformedResponse, error_from_response
 from capital_pipeline.capital.login import Logins, check_switched
 from capital_pipeline.capital.markets import MarketDetailsBatch, fetch_market_details
 from capital_pipeline.capital.navigation import NavigationCrawl, walk_navigation
@@ -62,8 +62,12 @@ EPICS_PER_CALL = 50
 
 
 def _segment(value: str) -> str:
-    # One path segment, whatever the value holds: "/" in an id must not change the route.
-    return quote(value, safe="")
+    # One path segment, whatever the value holds: "/" in an id must not change the route, and an id "." or
+    # ".." must not be resolved as a dot segment (RFC 3986 section 5.2.4) into another route.
+    if not value:
+        raise BadRequest("an empty id cannot name a resource: the request was not sent")
+    quoted = quote(value, safe="")
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 class CapitalClient:
@@ -147,7 +151,11 @@ class CapitalClient:
     ) -> Any:
         """One GET, retried on transient failures: the decoded JSON body, or a ``CapitalError``."""
         extensions = {ANONYMOUS: True} if anonymous else None
-        request = self._http.build_request("GET", path, params=params, extensions=extensions)
+        try:
+            request = self._http.build_request("GET", path, params=params, extensions=extensions)
+        except httpx.InvalidURL as error:
+            # httpx refuses URLs over 65,536 characters: an id that long cannot be asked for.
+            raise BadRequest(f"the request URL cannot be built: {error}", path=path[:200]) from None
 
         def count_retry() -> None:
             self.stats.retries += 1
@@ -158,7 +166,7 @@ class CapitalClient:
             # A 2xx body cut short (a proxy or a dropped connection) is worth another GET, like a 502.
             try:
                 decoded[:] = [json.loads(response.content)]
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the stack
                 return False
             return True
 
@@ -185,17 +193,17 @@ class CapitalClient:
         body = await self.get_json(path, params)
         if not isinstance(body, dict):
             raise MalformedResponse(f"expected an object holding {key!r}", path=path)
-        return parse_records(record_type, body.get(key, []), self.parse_context())
+        return parse_records(record_type, body.get(key, []), self.parse_context(), path=path)
 
     async def _record(self, record_type: type[R], path: str, params: dict[str, Any] | None = None) -> R:
-        return parse_record(record_type, await self.get_json(path, params), self.parse_context())
+        return parse_record(record_type, await self.get_json(path, params), self.parse_context(), path=path)
 
     # --- session -----------------------------------------------------------------------------------------
 
     async def server_time(self) -> datetime:
         """``GET /time`` (needs no session)."""
         body = await self.get_json("/time", anonymous=True)
-        return parse_record(ServerTime, body).server_time
+        return parse_record(ServerTime, body, path="/time").server_time
 
     async def login(self) -> None:
         """Make sure a session exists now (requests log in by themselves when needed)."""

@@ -55,14 +55,14 @@ def session_headers(bundle: TokenBundle) -> dict[str, str]:
 def _json(response: httpx.Response) -> Any:
     try:
         return json.loads(response.content)
-    except ValueError as error:
-        raise MalformedResponse("the body is not JSON", status=response.status_code) from error
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the stack
+        raise MalformedResponse("the body is not JSON", status=response.status_code) from None
 
 
 def _is_json(response: httpx.Response) -> bool:
     try:
         json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 
@@ -145,7 +145,7 @@ class Logins:
             raise MalformedResponse(
                 "the login answer carries no session tokens", path=response.request.url.path
             )
-        info = parse_record(SessionInfo, _json(response))
+        info = parse_record(SessionInfo, _json(response), path=response.request.url.path)
         now = self._clock.now()
         return TokenBundle(cst, security_token, now, now, info.current_account_id, info.timezone_offset)
 

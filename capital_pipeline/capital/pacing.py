@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import os
 import time
 from collections import deque
@@ -106,10 +107,17 @@ class ArrivalModel:
         Sends further ahead than ``span`` cannot come from this clock (a reboot or a clock step left them) and
         are ignored rather than waited for; sends older than ``span + jitter_cap`` can no longer count.
         """
-        fastest = min(self._round_trips, default=0.0)
+        logged = list(sends)
+        # The fastest round trip this process saw or any logged answer took: a process starved of CPU reads
+        # its answers late, and its own minimum alone would then shrink every other process's estimate.
+        fastest = min(
+            min(self._round_trips, default=math.inf),
+            min((trip for _, trip in logged if trip is not None), default=math.inf),
+        )
+        fastest = 0.0 if fastest == math.inf else fastest
         cap, window_start = self.jitter_cap, now - span
         counted = []
-        for sent, round_trip in sends:
+        for sent, round_trip in logged:
             if not window_start - cap < sent <= now + span:
                 continue
             elapsed = round_trip if round_trip is not None else now - sent

@@ -117,7 +117,12 @@ class Leverage(ApiRecord):
 
 
 def _leverages(value: Any, context: ParseContext) -> Mapping[str, Leverage]:
-    return {name: parse_record(Leverage, item, context) for name, item in mapping(value, context).items()}
+    # Only objects are leverages: a key the API adds beside the instrument groups is not one (it stays in raw).
+    return {
+        name: parse_record(Leverage, item, context)
+        for name, item in mapping(value, context).items()
+        if isinstance(item, Mapping)
+    }
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 
 from capital_pipeline.capital import pacing_log
-from capital_pipeline.capital.pacing import FileSlidingWindowLimiter, Pacer, SlidingWindowLimiter
+from capital_pipeline.capital.pacing import (
+    ArrivalModel,
+    FileSlidingWindowLimiter,
+    Pacer,
+    SlidingWindowLimiter,
+)
 from capital_pipeline.capital.private_files import LockedFile
 from capital_pipeline_tests.capital.fake_api import FakeClock
 
@@ -144,11 +149,11 @@ async def test_a_file_limiter_shares_round_trips_with_the_other_processes(tmp_pa
 async def test_a_long_run_keeps_the_file_log_bounded_by_compacting_expired_sends(tmp_path: Path) -> None:
     clock = FakeClock()
     state = tmp_path / "pacing" / "requests-abc.log"
-    limiter = FileSlidingWindowLimiter(state, 10, clock=clock)
+    limiter = FileSlidingWindowLimiter(state, 10, jitter_cap=0.5, clock=clock)
     for _ in range(1000):
         await (await limiter.acquire()).answered(ok=True)
     records = read_log(state)
-    # Ten per second, kept for window + margin + jitter cap (1.51 s), plus at most one batch awaiting compaction.
+    # Ten per second kept for window + margin + jitter cap (1.51 s), plus one batch due for compaction.
     assert len(records) <= 16 + FileSlidingWindowLimiter._COMPACT_AFTER
     assert [sequence for *_, sequence in records] == sorted(sequence for *_, sequence in records)
     assert records[-1][3] == 999
@@ -230,3 +235,13 @@ def test_processes_sharing_a_state_file_never_exceed_the_limit_together(tmp_path
     assert all(worker.returncode == 0 for worker in workers)
     assert len(moments) == 12
     assert max_in_any_window(moments, 1.0) <= 5
+
+
+def test_the_fastest_logged_answer_of_any_process_bounds_the_arrival_estimate() -> None:
+    # This process saw only slow answers (starved of CPU, it read them late); another process logged a 50 ms
+    # one. A 400 ms answer may then have reached the server up to 350 ms after it was sent, not 100 ms.
+    model = ArrivalModel(jitter_cap=2.0)
+    model.observe(0.3)
+    sent = 1000.0
+    wait = model.wait([(sent - 0.5, 0.05), (sent, 0.4)], now=sent + 0.5, limit=1, span=1.01)
+    assert wait == pytest.approx(sent + 0.35 + 1.01 - (sent + 0.5))

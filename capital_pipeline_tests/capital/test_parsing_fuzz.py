@@ -250,12 +250,6 @@ async def _run(api: HostileApi, call: Call) -> Any:
         return await call(client)
 
 
-@pytest.mark.xfail(
-    raises=RecursionError,
-    strict=True,
-    reason="client.py's get_json (and login.py's _json) catch ValueError only; json.loads raises "
-    "RecursionError on nesting deeper than the stack allows: catch it as MalformedResponse too",
-)
 def test_nesting_deeper_than_the_decoder_allows_is_malformed() -> None:
     api = HostileApi(("GET /accounts",), [b"[" * 100_000 + b"]" * 100_000])
     with pytest.raises(MalformedResponse):
@@ -300,20 +294,13 @@ def test_values_no_database_could_store_are_mistyped_and_stay_in_raw(field: str,
     assert market.raw[field] == value or (value != value and market.raw[field] != market.raw[field])
 
 
-_CLIENT_PATH = pytest.mark.xfail(
-    strict=True,
-    reason="client.py's _records/_record (and server_time, login.py's SessionInfo) do not yet pass "
-    "path=... to parse_records/parse_record",
-)
-
-
 @pytest.mark.parametrize(
     ("name", "body", "path"),
     [
         ("activity", {"activities": [{"epic": "X"}]}, "/history/activity"),
         ("transactions", {"transactions": [{"note": "no dateUtc"}]}, "/history/transactions"),
-        pytest.param("accounts", {"accounts": [{}]}, "/accounts", marks=_CLIENT_PATH),
-        pytest.param("market", {"instrument": {"name": "no epic"}}, "/markets/SILVER", marks=_CLIENT_PATH),
+        ("accounts", {"accounts": [{}]}, "/accounts"),
+        ("market", {"instrument": {"name": "no epic"}}, "/markets/SILVER"),
     ],
 )
 def test_a_record_the_client_cannot_read_names_the_request_path(name: str, body: Any, path: str) -> None:
@@ -323,12 +310,6 @@ def test_a_record_the_client_cannot_read_names_the_request_path(name: str, body:
     assert raised.value.path is not None and raised.value.path.endswith(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="client.py's _segment quotes '.' and '..' as themselves, which httpx resolves as dot segments: "
-    "node '.' is asked for as GET /marketnavigation (the top list), '..' as /api/v1 (refused as "
-    "ReadOnlyViolation, which stops the crawl); encode them as %2E",
-)
 def test_a_node_id_that_looks_like_a_dot_segment_is_asked_for_as_itself() -> None:
     api = HostileApi(("GET /marketnavigation",), [body_text({"nodes": [{"id": ".", "name": "dot"}]})])
     asyncio.run(_run(api, lambda c: c.crawl_navigation()))
@@ -336,12 +317,13 @@ def test_a_node_id_that_looks_like_a_dot_segment_is_asked_for_as_itself() -> Non
     assert node_paths == ["/api/v1/marketnavigation/%2E"]
 
 
-@pytest.mark.xfail(
-    raises=httpx.InvalidURL,
-    strict=True,
-    reason="client.py's get_json builds the request outside any handler: an id longer than httpx's URL "
-    "limit (65,536 characters) raises httpx.InvalidURL; raise BadRequest (a local error) instead",
-)
+def test_an_empty_node_id_is_a_local_error_for_the_crawl_and_is_never_sent() -> None:
+    api = HostileApi(("GET /marketnavigation",), [body_text({"nodes": [{"id": "", "name": "blank"}]})])
+    crawl = asyncio.run(_run(api, lambda c: c.crawl_navigation()))
+    assert [failure.subject for failure in crawl.failures] == [""]
+    assert [arrival.route for arrival in api.fake.requests if arrival.route.endswith("{nodeId}")] == []
+
+
 def test_an_id_too_long_for_a_url_is_a_local_error_for_the_crawl() -> None:
     # Found by the 1,000-example run: a navigation answer naming a node id of 100,000 characters.
     api = HostileApi(("GET /marketnavigation",), [body_text({"nodes": [{"id": "x" * 100_000}]})])

@@ -189,8 +189,7 @@ EXTRA_RUN = MatrixRun(
     extra_field=EXTRA_FIELD,
 )
 # The simulator adds the field to every object, `leverages` (a map of instrument type to {current, available})
-# included, and the client refuses a leverage that is not an object: the whole snapshot fails. Tolerating it
-# is a change in capital/records.py (`_leverages`), outside this suite's files: a known gap until then.
+# included: the client takes only objects as leverages, so the added key is not one (it stays in raw).
 PREFERENCES_EXTRA_RUN = MatrixRun(
     "persistent-extra-field-preferences",
     (Fault(kind="extra_field", route=PREFERENCES),),
@@ -204,7 +203,6 @@ PREFERENCES_EXTRA_RUN = MatrixRun(
         ),
     ),
     extra_field=EXTRA_FIELD,
-    known_gap="an extra key inside `leverages` fails the parse (capital/records.py `_leverages`)",
 )
 
 
