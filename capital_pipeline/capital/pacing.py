@@ -189,6 +189,11 @@ class SlidingWindowLimiter:
         self._entries = [kept for kept in self._entries if kept is not entry]
 
 
+# One sequence per process, not per limiter: several clients in one process (one per step) share a log file,
+# and (pid, sequence) must name one record for the answer and the withdrawal that patch it.
+_SEQUENCE = itertools.count()
+
+
 class FileSlidingWindowLimiter:
     """The same log kept in a 0600 file under ``fcntl`` (``pacing_log``), shared by every process that opens
     ``path``."""
@@ -208,20 +213,21 @@ class FileSlidingWindowLimiter:
         ensure_private_directory(path.parent)
         self._path, self._limit, self._span, self._clock = path, limit, window + margin, clock
         self._model = ArrivalModel(jitter_cap)
-        self._sequence = itertools.count()
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> Reservation:
         async with self._lock:
             while True:
-                now = self._clock.now()
                 async with locked_file(self._path) as state:
+                    # Read the clock once the lock is held: a send time taken before waiting for the lock
+                    # would log this request earlier than it leaves, opening the next window early.
+                    now = self._clock.now()
                     records = pacing_log.read_records(state)
                     wait = self._model.wait(
                         ((sent, trip) for sent, trip, _, _ in records), now, self._limit, self._span
                     )
                     if wait == 0:
-                        entry = _Entry(now, token=(os.getpid(), next(self._sequence)))
+                        entry = _Entry(now, token=(os.getpid(), next(_SEQUENCE)))
                         self._log(state, records, (now, None, *entry.token))
                         return _Reservation(self, entry)
                 await self._clock.sleep(wait)

@@ -89,7 +89,9 @@ _ADVICE: tuple[tuple[type[Exception], str, str], ...] = (
     (
         WarehouseLocked,
         "The database is locked by another process",
-        "Once that connection is closed, run again.",
+        "Once that connection is closed, run again. Notebooks and tools should read the reader copy "
+        "(capital_pipeline.warehouse.open_reader, or the file <name>.reader.duckdb next to the warehouse): "
+        "it never blocks a run.",
     ),
     (WarehouseError, "The database could not be used", _DATABASE_FIX),
     (

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import sqlalchemy as sa
 from dagster import DagsterEventType, DagsterInstance
 from rich.console import Console
 from rich.table import Table
 
-from capital_pipeline.warehouse import Warehouse
+from capital_pipeline.warehouse import Warehouse, duckdb_file, reader_copy_path
 
 __all__ = [
     "Landed",
@@ -117,27 +116,25 @@ def shown_path(path: Path) -> str:
         return str(path.absolute())
 
 
-def _duckdb_file(url: str) -> Path | None:
-    if "://" not in url:
-        return Path(url)
-    parsed = sa.make_url(url)
-    return Path(parsed.database) if parsed.get_backend_name() == "duckdb" and parsed.database else None
-
-
 def next_steps(url: str, *, again: tuple[str, str]) -> list[tuple[str, str]]:
-    """Commands to try next: the UI, a query of ``capital.latest_markets``, and ``again`` (command, what)."""
+    """Commands to try next: the UI, a query of ``capital.latest_markets``, and ``again`` (command, what).
+
+    DuckDB targets are read through their reader copy: a reader of the warehouse file itself would block the
+    next run (DuckDB 2.0), a reader of the copy blocks nobody.
+    """
     steps = [("make ui", "Dagster's UI on this instance (runs, assets, checks) at http://127.0.0.1:3000")]
-    database = _duckdb_file(url)
+    database = duckdb_file(url)
     if database is not None:
         shown = shown_path(database)
         code = (
-            f"import duckdb; print(duckdb.connect({json.dumps(shown)}, read_only=True)"
-            f".sql({json.dumps(_LATEST_MARKETS)}))"
+            f"from capital_pipeline.warehouse import open_reader; "
+            f"print(open_reader({json.dumps(shown)}).sql({json.dumps(_LATEST_MARKETS)}))"
         )
         steps.append((shlex.join([shown_path(Path(sys.executable)), "-c", code]), "the latest markets"))
         if shutil.which("duckdb"):
+            copy = shown_path(reader_copy_path(database))
             steps.append(
-                (shlex.join(["duckdb", "-readonly", shown, _LATEST_MARKETS]), "the same, in DuckDB's CLI")
+                (shlex.join(["duckdb", "-readonly", copy, _LATEST_MARKETS]), "the same, in DuckDB's CLI")
             )
     else:
         steps.append((_LATEST_MARKETS, "the latest markets, in your SQL client"))

@@ -7,7 +7,7 @@ DuckDB warehouse through ``open_reader`` (its reader copy), which never blocks a
 from .catalogue import column_schema, render_catalogue
 from .declarations import Column, LogicalType, Table, WriteMode
 from .errors import WarehouseError, WarehouseLocked, WarehouseMissing
-from .reader_copy import open_reader, reader_copy_path
+from .reader_copy import duckdb_file, open_reader, reader_copy_path
 from .snapshot import Snapshot, SnapshotRecord
 from .tables import DATA_TABLES, SNAPSHOTS, TABLES, table_named
 from .views import VIEWS
@@ -31,6 +31,7 @@ __all__ = [
     "WarehouseMissing",
     "WriteMode",
     "column_schema",
+    "duckdb_file",
     "open_reader",
     "reader_copy_path",
     "render_catalogue",

@@ -14,7 +14,7 @@ from capital_pipeline.commands.summary import next_steps
 AGAIN = ("capital-pipeline demo", "the next simulated day")
 
 
-def test_a_duckdb_target_gets_a_python_one_liner_that_runs_as_printed(
+def test_a_duckdb_target_gets_a_python_one_liner_reading_the_reader_copy_that_runs_as_printed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -25,10 +25,12 @@ def test_a_duckdb_target_gets_a_python_one_liner_that_runs_as_printed(
             "CREATE TABLE capital.latest_markets AS "
             "SELECT 'AAPL' AS epic, 'Apple' AS instrument_name, 1.0 AS bid, 1.1 AS offer"
         )
+    reader_copy = tmp_path / "data" / "x.reader.duckdb"
+    (tmp_path / "data" / "x.duckdb").rename(reader_copy)  # a commit leaves the copy; readers only see that
     steps = next_steps(f"duckdb:///{tmp_path / 'data' / 'x.duckdb'}", again=AGAIN)
     assert steps[0][0] == "make ui" and steps[-1] == AGAIN
     query = next(command for command, what in steps if what == "the latest markets")
-    assert '"data/x.duckdb"' in query
+    assert '"data/x.duckdb"' in query and "open_reader" in query
     shown = subprocess.run(shlex.split(query), cwd=tmp_path, capture_output=True, text=True, check=True)
     assert "AAPL" in shown.stdout
 
