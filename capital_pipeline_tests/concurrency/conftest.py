@@ -24,7 +24,7 @@ def simulator() -> Iterator[SimulatorHandle]:
 @pytest.fixture
 def capital_env(
     simulator: SimulatorHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> SimulatorHandle:
+) -> Iterator[SimulatorHandle]:
     """The simulator on day 0 with fresh stats; the settings a user would export, one state directory (so one
     request budget per API key) and one Dagster home for every process the test starts."""
     simulator.set_config(day=0)
@@ -42,7 +42,9 @@ def capital_env(
     }
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
-    return simulator
+    yield simulator
+    # Read-only across every suite: nothing a test ran may have called a trading or editing endpoint.
+    assert simulator.stats()["trading_or_editing_calls"] == 0
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ def simulator() -> Iterator[SimulatorHandle]:
 @pytest.fixture
 def capital_env(
     simulator: SimulatorHandle, monkeypatch: pytest.MonkeyPatch, state_directory: Path
-) -> SimulatorHandle:
+) -> Iterator[SimulatorHandle]:
     """The simulator on day 0 with fresh stats, and the environment variables a user would set for it."""
     simulator.set_config(day=0)
     simulator.set_faults([])
@@ -69,7 +69,9 @@ def capital_env(
     }
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
-    return simulator
+    yield simulator
+    # Read-only across every suite: nothing a test ran may have called a trading or editing endpoint.
+    assert simulator.stats()["trading_or_editing_calls"] == 0
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def simulator() -> Iterator[SimulatorHandle]:
 @pytest.fixture
 def capital_env(
     simulator: SimulatorHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> SimulatorHandle:
+) -> Iterator[SimulatorHandle]:
     """The simulator on day 0, and the environment variables a user would set for it."""
     simulator.set_config(day=0)
     credentials = simulator.credentials
@@ -39,4 +39,7 @@ def capital_env(
     }
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
-    return simulator
+    simulator.reset_stats()
+    yield simulator
+    # Read-only across every suite: nothing a test ran may have called a trading or editing endpoint.
+    assert simulator.stats()["trading_or_editing_calls"] == 0

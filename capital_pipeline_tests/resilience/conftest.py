@@ -61,6 +61,8 @@ def capital_env(
         for name, value in settings.items():
             patch.setenv(name, value)
         yield simulator
+    # Read-only across every suite: nothing since the last stats reset called a trading or editing endpoint.
+    assert simulator.stats()["trading_or_editing_calls"] == 0
 
 
 @pytest.fixture(scope="module")

@@ -133,6 +133,8 @@ def simulator() -> Iterator[SimulatorHandle]:
     # A subprocess: the simulator must not share the GIL with anything the test runs.
     with run_simulator(SimulatorConfig(rate_limit=FAST_RATE), in_subprocess=True) as sim:
         yield sim
+        # Read-only across every suite: the UI's runs called no trading or editing endpoint.
+        assert sim.stats()["trading_or_editing_calls"] == 0
 
 
 @pytest.fixture(scope="package")
