@@ -10,6 +10,7 @@ import pytest
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from capital_pipeline_tests.concurrency.processes import Process
 from capital_pipeline_tests.defs.conftest import FAST_RATE, target
+from capital_pipeline_tests.simulator_env import run_settings
 
 __all__ = ["capital_env", "processes", "simulator", "target"]
 
@@ -30,14 +31,8 @@ def capital_env(
     simulator.set_config(day=0)
     simulator.set_faults([])
     simulator.reset_stats()
-    credentials = simulator.credentials
     settings = {
-        "CAPITAL_BASE_URL": simulator.base_url,
-        "CAPITAL_API_KEY": credentials.api_key,
-        "CAPITAL_IDENTIFIER": credentials.identifier,
-        "CAPITAL_PASSWORD": credentials.password,
-        "CAPITAL_REQUESTS_PER_SECOND": str(FAST_RATE),
-        "CAPITAL_PIPELINE_STATE_DIR": str(tmp_path / "state"),
+        **run_settings(simulator, rate=FAST_RATE, state_directory=tmp_path / "state"),
         "DAGSTER_HOME": str(tmp_path / "dagster_home"),
     }
     for name, value in settings.items():

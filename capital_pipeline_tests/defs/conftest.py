@@ -13,6 +13,7 @@ from dagster import DagsterInstance, instance_for_test
 from capital_pipeline.defs.launch import launch_snapshot
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from capital_pipeline.warehouse import Warehouse
+from capital_pipeline_tests.simulator_env import run_settings
 
 # Both sides raised together so a run takes seconds; the simulator still counts strictly.
 FAST_RATE = 100
@@ -58,14 +59,8 @@ def capital_env(
     simulator.set_config(day=0)
     simulator.set_faults([])
     simulator.reset_stats()
-    credentials = simulator.credentials
     settings = {
-        "CAPITAL_BASE_URL": simulator.base_url,
-        "CAPITAL_API_KEY": credentials.api_key,
-        "CAPITAL_IDENTIFIER": credentials.identifier,
-        "CAPITAL_PASSWORD": credentials.password,
-        "CAPITAL_REQUESTS_PER_SECOND": str(FAST_RATE),
-        "CAPITAL_PIPELINE_STATE_DIR": str(state_directory),
+        **run_settings(simulator, rate=FAST_RATE, state_directory=state_directory),
     }
     for name, value in settings.items():
         monkeypatch.setenv(name, value)

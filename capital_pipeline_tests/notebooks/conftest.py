@@ -9,6 +9,7 @@ import pytest
 
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from capital_pipeline_tests.defs.conftest import instance
+from capital_pipeline_tests.simulator_env import run_settings
 
 __all__ = ["NOTEBOOK_RATE", "capital_env", "instance", "simulator"]
 
@@ -28,14 +29,8 @@ def capital_env(
 ) -> Iterator[SimulatorHandle]:
     """The simulator on day 0, and the environment variables a user would set for it."""
     simulator.set_config(day=0)
-    credentials = simulator.credentials
     settings = {
-        "CAPITAL_BASE_URL": simulator.base_url,
-        "CAPITAL_API_KEY": credentials.api_key,
-        "CAPITAL_IDENTIFIER": credentials.identifier,
-        "CAPITAL_PASSWORD": credentials.password,
-        "CAPITAL_REQUESTS_PER_SECOND": str(NOTEBOOK_RATE),
-        "CAPITAL_PIPELINE_STATE_DIR": str(tmp_path / "state"),
+        **run_settings(simulator, rate=NOTEBOOK_RATE, state_directory=tmp_path / "state"),
     }
     for name, value in settings.items():
         monkeypatch.setenv(name, value)

@@ -15,6 +15,7 @@ from dagster._core.execution.plan.objects import StepFailureData
 from capital_pipeline.defs.launch import launch_snapshot
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from capital_pipeline_tests.defs.conftest import IN_PROCESS, WarehouseTarget
+from capital_pipeline_tests.simulator_env import login_settings
 
 RATE = 300
 # Short enough that a held answer or a run of 5xx costs about a second, long enough for a loaded machine.
@@ -46,12 +47,8 @@ def capital_env(
     simulator: SimulatorHandle, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[SimulatorHandle]:
     """The environment a user would set for the simulator, for the whole module."""
-    credentials = simulator.credentials
     settings = {
-        "CAPITAL_BASE_URL": simulator.base_url,
-        "CAPITAL_API_KEY": credentials.api_key,
-        "CAPITAL_IDENTIFIER": credentials.identifier,
-        "CAPITAL_PASSWORD": credentials.password,
+        **login_settings(simulator),
         "CAPITAL_REQUESTS_PER_SECOND": str(RATE),
         "CAPITAL_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
         "CAPITAL_RETRY_BACKOFF_SECONDS": str(BACKOFF_SECONDS),

@@ -13,6 +13,7 @@ from dagster import DagsterInstance
 from capital_pipeline.simulator import SimulatorHandle
 from capital_pipeline_tests.commands.conftest import assert_plain_failure, cli_env, run_cli
 from capital_pipeline_tests.resilience.conftest import attempt_snapshot, duckdb_target
+from capital_pipeline_tests.simulator_env import login_settings
 
 pytestmark = pytest.mark.slow
 
@@ -74,12 +75,8 @@ def test_refused_credentials_are_tried_once_by_the_cli_with_one_message(
     case: str, simulator_state: SimulatorHandle, tmp_path: Path
 ) -> None:
     overrides, expired, setting = WRONG[case]
-    credentials = simulator_state.credentials
     settings = {
-        "CAPITAL_BASE_URL": simulator_state.base_url,
-        "CAPITAL_API_KEY": credentials.api_key,
-        "CAPITAL_IDENTIFIER": credentials.identifier,
-        "CAPITAL_PASSWORD": credentials.password,
+        **login_settings(simulator_state),
         **overrides,
     }
     simulator_state.set_config(api_key_expired=expired)

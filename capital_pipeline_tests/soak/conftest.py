@@ -11,6 +11,7 @@ from dagster import DagsterInstance
 
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from capital_pipeline_tests.defs.conftest import WarehouseTarget
+from capital_pipeline_tests.simulator_env import run_settings
 
 # Both sides raised together so that 60 runs fit in minutes; the simulator still counts strictly.
 SOAK_RATE = 300
@@ -44,14 +45,8 @@ def soak_env(
     soak_simulator.set_config(day=0)
     soak_simulator.set_faults([])
     soak_simulator.reset_stats()
-    credentials = soak_simulator.credentials
     settings = {
-        "CAPITAL_BASE_URL": soak_simulator.base_url,
-        "CAPITAL_API_KEY": credentials.api_key,
-        "CAPITAL_IDENTIFIER": credentials.identifier,
-        "CAPITAL_PASSWORD": credentials.password,
-        "CAPITAL_REQUESTS_PER_SECOND": str(SOAK_RATE),
-        "CAPITAL_PIPELINE_STATE_DIR": str(soak_directory / "state"),
+        **run_settings(soak_simulator, rate=SOAK_RATE, state_directory=soak_directory / "state"),
     }
     for name, value in settings.items():
         monkeypatch.setenv(name, value)

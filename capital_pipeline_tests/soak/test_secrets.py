@@ -32,6 +32,7 @@ from capital_pipeline.simulator.config import DEMO_API_KEY, DEMO_PASSWORD, Simul
 from capital_pipeline.warehouse import Warehouse
 from capital_pipeline_tests.commands.conftest import CLI, cli_env
 from capital_pipeline_tests.defs.conftest import WarehouseTarget
+from capital_pipeline_tests.simulator_env import login_settings, run_settings
 from capital_pipeline_tests.soak.conftest import MEMORY_DIRECTORY, SOAK_RATE
 from capital_pipeline_tests.soak.recording_cli import FAULTS_VARIABLE, TOKENS_FILE_VARIABLE
 from capital_pipeline_tests.soak.secret_search import Secrets, hostile_secret
@@ -119,12 +120,7 @@ def _dagster_paths(
     duckdb = WarehouseTarget(f"duckdb:///{scratch / 'runs.duckdb'}", "capital")
     credentials = sim.credentials
     env = {
-        "CAPITAL_BASE_URL": sim.base_url,
-        "CAPITAL_API_KEY": credentials.api_key,
-        "CAPITAL_IDENTIFIER": credentials.identifier,
-        "CAPITAL_PASSWORD": credentials.password,
-        "CAPITAL_REQUESTS_PER_SECOND": str(SOAK_RATE),
-        "CAPITAL_PIPELINE_STATE_DIR": str(scratch / "state"),
+        **run_settings(sim, rate=SOAK_RATE, state_directory=scratch / "state"),
         **FAST_RETRIES,
     }
     wrong_password = scene.secrets.values["wrong password"]
@@ -173,12 +169,8 @@ def _cli_paths(scene: Scene, sim: SimulatorHandle, scratch: Path, database_url: 
     """``snapshot`` succeeding and refused, ``demo`` succeeding and failing on server errors."""
     work = scratch / "cli"
     work.mkdir()
-    credentials = sim.credentials
     settings = {
-        "CAPITAL_BASE_URL": sim.base_url,
-        "CAPITAL_API_KEY": credentials.api_key,
-        "CAPITAL_IDENTIFIER": credentials.identifier,
-        "CAPITAL_PASSWORD": credentials.password,
+        **login_settings(sim),
         "CAPITAL_REQUESTS_PER_SECOND": str(SOAK_RATE),
         "PYTHONPATH": str(REPOSITORY),
         **FAST_RETRIES,
