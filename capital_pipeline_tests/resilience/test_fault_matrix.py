@@ -126,6 +126,8 @@ class MatrixRun:
     injected: int | None = None
     # A field the faults add: JSON columns (`raw` first) must hold it, and equal the clean run without it.
     extra_field: str | None = None
+    # The table whose `raw` must show the added field (the faulted endpoint's).
+    extra_field_table: str = "accounts"
     # Why the run does not behave as expected yet (its test is an expected failure until it does).
     known_gap: str | None = None
 
@@ -203,6 +205,7 @@ PREFERENCES_EXTRA_RUN = MatrixRun(
         ),
     ),
     extra_field=EXTRA_FIELD,
+    extra_field_table="account_preferences",
 )
 
 
@@ -343,7 +346,9 @@ def _check_completed(matrix: Matrix, run: MatrixRun, attempt: Attempt, outcome: 
     status = warehouse.query("SELECT status FROM snapshots WHERE snapshot_id = :id", {"id": run.name})
     assert status["status"].tolist() == ["succeeded"]
     if run.extra_field is not None:
-        raw = warehouse.query("SELECT raw FROM accounts WHERE snapshot_id = :id", {"id": run.name})
+        raw = warehouse.query(
+            f"SELECT raw FROM {run.extra_field_table} WHERE snapshot_id = :id", {"id": run.name}
+        )
         assert all(run.extra_field in json.loads(text) for text in raw["raw"]), "raw lost the extra field"
 
 
