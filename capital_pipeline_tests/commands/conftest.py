@@ -13,6 +13,7 @@ import pytest
 
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from capital_pipeline.simulator.config import DEMO_API_KEY, DEMO_PASSWORD
+from capital_pipeline_tests.simulator_env import login_settings
 
 # The script the package installs next to this interpreter (.venv/bin/capital-pipeline).
 CLI = Path(sys.executable).with_name("capital-pipeline")
@@ -69,11 +70,4 @@ def capital_settings(simulator: SimulatorHandle) -> dict[str, str]:
     """The variables a user would set for the simulator, which starts each test on day 0 with fresh stats."""
     simulator.set_config(day=0)
     simulator.reset_stats()
-    credentials = simulator.credentials
-    return {
-        "CAPITAL_BASE_URL": simulator.base_url,
-        "CAPITAL_API_KEY": credentials.api_key,
-        "CAPITAL_IDENTIFIER": credentials.identifier,
-        "CAPITAL_PASSWORD": credentials.password,
-        "CAPITAL_REQUESTS_PER_SECOND": str(FAST_RATE),
-    }
+    return {**login_settings(simulator), "CAPITAL_REQUESTS_PER_SECOND": str(FAST_RATE)}

@@ -10,7 +10,7 @@ import pytest
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from capital_pipeline_tests.concurrency.processes import Process
 from capital_pipeline_tests.defs.conftest import FAST_RATE, target
-from capital_pipeline_tests.simulator_env import run_settings
+from capital_pipeline_tests.simulator_env import fresh_simulator, run_settings
 
 __all__ = ["capital_env", "processes", "simulator", "target"]
 
@@ -28,18 +28,12 @@ def capital_env(
 ) -> Iterator[SimulatorHandle]:
     """The simulator on day 0 with fresh stats; the settings a user would export, one state directory (so one
     request budget per API key) and one Dagster home for every process the test starts."""
-    simulator.set_config(day=0)
-    simulator.set_faults([])
-    simulator.reset_stats()
     settings = {
         **run_settings(simulator, rate=FAST_RATE, state_directory=tmp_path / "state"),
         "DAGSTER_HOME": str(tmp_path / "dagster_home"),
     }
-    for name, value in settings.items():
-        monkeypatch.setenv(name, value)
-    yield simulator
-    # Read-only across every suite: nothing a test ran may have called a trading or editing endpoint.
-    assert simulator.stats()["trading_or_editing_calls"] == 0
+    with fresh_simulator(simulator, monkeypatch, settings) as fresh:
+        yield fresh
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from dagster import DagsterInstance, instance_for_test
 from capital_pipeline.defs.launch import launch_snapshot
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from capital_pipeline.warehouse import Warehouse
-from capital_pipeline_tests.simulator_env import run_settings
+from capital_pipeline_tests.simulator_env import fresh_simulator, run_settings
 
 # Both sides raised together so a run takes seconds; the simulator still counts strictly.
 FAST_RATE = 100
@@ -56,17 +56,9 @@ def capital_env(
     simulator: SimulatorHandle, monkeypatch: pytest.MonkeyPatch, state_directory: Path
 ) -> Iterator[SimulatorHandle]:
     """The simulator on day 0 with fresh stats, and the environment variables a user would set for it."""
-    simulator.set_config(day=0)
-    simulator.set_faults([])
-    simulator.reset_stats()
-    settings = {
-        **run_settings(simulator, rate=FAST_RATE, state_directory=state_directory),
-    }
-    for name, value in settings.items():
-        monkeypatch.setenv(name, value)
-    yield simulator
-    # Read-only across every suite: nothing a test ran may have called a trading or editing endpoint.
-    assert simulator.stats()["trading_or_editing_calls"] == 0
+    settings = run_settings(simulator, rate=FAST_RATE, state_directory=state_directory)
+    with fresh_simulator(simulator, monkeypatch, settings) as fresh:
+        yield fresh
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from capital_pipeline_tests.defs.conftest import instance
-from capital_pipeline_tests.simulator_env import run_settings
+from capital_pipeline_tests.simulator_env import fresh_simulator, run_settings
 
 __all__ = ["NOTEBOOK_RATE", "capital_env", "instance", "simulator"]
 
@@ -28,13 +28,6 @@ def capital_env(
     simulator: SimulatorHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[SimulatorHandle]:
     """The simulator on day 0, and the environment variables a user would set for it."""
-    simulator.set_config(day=0)
-    settings = {
-        **run_settings(simulator, rate=NOTEBOOK_RATE, state_directory=tmp_path / "state"),
-    }
-    for name, value in settings.items():
-        monkeypatch.setenv(name, value)
-    simulator.reset_stats()
-    yield simulator
-    # Read-only across every suite: nothing a test ran may have called a trading or editing endpoint.
-    assert simulator.stats()["trading_or_editing_calls"] == 0
+    settings = run_settings(simulator, rate=NOTEBOOK_RATE, state_directory=tmp_path / "state")
+    with fresh_simulator(simulator, monkeypatch, settings) as fresh:
+        yield fresh

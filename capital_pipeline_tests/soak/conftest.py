@@ -11,7 +11,7 @@ from dagster import DagsterInstance
 
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from capital_pipeline_tests.defs.conftest import WarehouseTarget
-from capital_pipeline_tests.simulator_env import run_settings
+from capital_pipeline_tests.simulator_env import fresh_simulator, run_settings
 
 # Both sides raised together so that 60 runs fit in minutes; the simulator still counts strictly.
 SOAK_RATE = 300
@@ -40,17 +40,11 @@ def soak_simulator() -> Iterator[SimulatorHandle]:
 @pytest.fixture
 def soak_env(
     soak_simulator: SimulatorHandle, monkeypatch: pytest.MonkeyPatch, soak_directory: Path
-) -> SimulatorHandle:
+) -> Iterator[SimulatorHandle]:
     """The simulator on day 0 with fresh stats, and the environment a user would set for it."""
-    soak_simulator.set_config(day=0)
-    soak_simulator.set_faults([])
-    soak_simulator.reset_stats()
-    settings = {
-        **run_settings(soak_simulator, rate=SOAK_RATE, state_directory=soak_directory / "state"),
-    }
-    for name, value in settings.items():
-        monkeypatch.setenv(name, value)
-    return soak_simulator
+    settings = run_settings(soak_simulator, rate=SOAK_RATE, state_directory=soak_directory / "state")
+    with fresh_simulator(soak_simulator, monkeypatch, settings) as fresh:
+        yield fresh
 
 
 @pytest.fixture
