@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
 import httpx
@@ -24,7 +24,7 @@ from capital_pipeline.capital.auth import ANONYMOUS, SessionAuth, SessionManager
 from capital_pipeline.capital.config import API_PREFIX, ClientSettings, Credentials
 from capital_pipeline.capital.errors import BadRequest, MalformedResponse, error_from_response
 from capital_pipeline.capital.login import Logins, check_switched
-from capital_pipeline.capital.markets import MarketDetailsBatch, fetch_market_details
+from capital_pipeline.capital.markets import MarketDetailsBatch, fetch_market_details, itself
 from capital_pipeline.capital.navigation import NavigationCrawl, walk_navigation
 from capital_pipeline.capital.pacing import SYSTEM_CLOCK, Clock, Pacer
 from capital_pipeline.capital.parsing import ApiRecord, ParseContext, parse_record, parse_records
@@ -55,6 +55,7 @@ from capital_pipeline.capital.transport import GuardedTransport, RequestStats
 __all__ = ["CapitalClient"]
 
 R = TypeVar("R", bound=ApiRecord)
+S = TypeVar("S")
 # GET /marketnavigation/{nodeId}: default and maximum 500 markets (REFERENCE.md sections 6 and 11).
 NAVIGATION_LIMIT = 500
 # GET /markets?epics=: at most 50 epics per call (REFERENCE.md section 4).
@@ -280,11 +281,32 @@ class CapitalClient:
             raise ValueError(f"between 1 and {EPICS_PER_CALL} epics per call, got {len(epics)}")
         return await self._records(MarketDetails, "/markets", "marketDetails", {"epics": ",".join(epics)})
 
+    @overload
     async def market_details(
         self, epics: Iterable[str], on_progress: ProgressCallback = no_progress
-    ) -> MarketDetailsBatch:
-        """Any number of epics, in concurrent batches of 50; reports the epics the API did not return."""
-        return await fetch_market_details(self, epics, batch_size=EPICS_PER_CALL, on_progress=on_progress)
+    ) -> MarketDetailsBatch[MarketDetails]: ...
+
+    @overload
+    async def market_details(
+        self,
+        epics: Iterable[str],
+        on_progress: ProgressCallback = no_progress,
+        *,
+        shape: Callable[[MarketDetails], S],
+    ) -> MarketDetailsBatch[S]: ...
+
+    async def market_details(
+        self,
+        epics: Iterable[str],
+        on_progress: ProgressCallback = no_progress,
+        *,
+        shape: Callable[[MarketDetails], Any] = itself,
+    ) -> MarketDetailsBatch[Any]:
+        """Any number of epics, in concurrent batches of 50; reports the epics the API did not return.
+        ``shape`` turns each record into what is kept, as its batch arrives (markets.py)."""
+        return await fetch_market_details(
+            self, epics, batch_size=EPICS_PER_CALL, on_progress=on_progress, shape=shape
+        )
 
     async def market(self, epic: str) -> MarketDetails:
         """``GET /markets/{epic}``."""

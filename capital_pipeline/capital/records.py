@@ -117,7 +117,7 @@ class Leverage(ApiRecord):
 
 
 def _leverages(value: Any, context: ParseContext) -> Mapping[str, Leverage]:
-    # Only objects are leverages: a key the API adds beside the instrument groups is not one (it stays in raw).
+    # Only objects are leverages: a key the API adds beside the instrument groups is not one (raw keeps it).
     return {
         name: parse_record(Leverage, item, context)
         for name, item in mapping(value, context).items()

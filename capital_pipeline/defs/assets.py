@@ -38,7 +38,7 @@ from capital_pipeline.snapshot import (
     fetch_market_details,
     fetch_navigation,
     fetch_watchlists,
-    market_frame,
+    market_frame_of_rows,
     navigation_frames,
     snapshot_epics,
     watchlist_frames,
@@ -163,7 +163,7 @@ def markets(
     batch = call_api(
         context, capital, "markets", lambda client: fetch_market_details(client, epics, progress)
     )
-    frame = market_frame(batch.details)
+    frame = market_frame_of_rows(batch.details)
     yield Output(frame, metadata=table_metadata("markets", frame, missing_epics=len(batch.missing)))
     yield checks.unique_keys_check("markets", frame)
     snapshot_id = run_identity(context).snapshot_id

@@ -16,6 +16,8 @@ from capital_pipeline.snapshot.fetch import (
 from capital_pipeline.snapshot.frames import (
     account_frames,
     market_frame,
+    market_frame_of_rows,
+    market_row,
     navigation_frames,
     snapshot_epics,
     watchlist_frames,
@@ -31,6 +33,8 @@ __all__ = [
     "fetch_navigation",
     "fetch_watchlists",
     "market_frame",
+    "market_frame_of_rows",
+    "market_row",
     "navigation_frames",
     "snapshot_epics",
     "watchlist_frames",

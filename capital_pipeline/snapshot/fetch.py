@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from capital_pipeline.capital import (
     Account,
@@ -22,6 +23,7 @@ from capital_pipeline.capital import (
 )
 from capital_pipeline.capital.errors import RequestFailure
 from capital_pipeline.capital.progress import no_progress
+from capital_pipeline.snapshot.frames import market_row
 
 __all__ = [
     "AccountsPart",
@@ -104,13 +106,14 @@ async def fetch_watchlists(client: CapitalClient) -> WatchlistsPart:
 
 async def fetch_market_details(
     client: CapitalClient, epics: Iterable[str], on_progress: ProgressCallback = no_progress
-) -> MarketDetailsBatch:
-    """Details of every epic, ⌈E/50⌉ requests; a failed batch makes the snapshot incomplete.
+) -> MarketDetailsBatch[tuple[Any, ...]]:
+    """Rows (``frames.market_row``) of every epic's details, ⌈E/50⌉ requests; a failed batch makes the
+    snapshot incomplete.
 
     Epics the API leaves out of an answer are not a failure (REFERENCE.md section 11: unknown epics are
     omitted): they are reported in ``missing`` and by the pipeline's referential checks.
     """
-    batch = await client.market_details(epics, on_progress=on_progress)
+    batch = await client.market_details(epics, on_progress=on_progress, shape=market_row)
     if batch.failures:
         raise SnapshotIncomplete("market detail batches", batch.failures)
     return batch

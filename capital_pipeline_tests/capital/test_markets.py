@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from capital_pipeline.capital.records import MarketDetails
 from capital_pipeline_tests.capital.fake_api import FakeCapital, FakeClock, client_for, error
 
 EPICS = [f"E{number:03d}" for number in range(120)]
@@ -33,6 +34,22 @@ async def test_duplicates_are_asked_for_once_and_unknown_epics_are_reported_miss
     assert arrival.params["epics"] == "E001,NOPE,E002,GONE"
     assert [details.epic for details in batch.details] == ["E001", "E002"]
     assert batch.missing == ["NOPE", "GONE"]
+
+
+@pytest.mark.anyio
+async def test_a_shape_keeps_only_what_it_makes_of_each_record_in_the_order_asked() -> None:
+    api = fake()
+    shaped: list[str] = []
+
+    def epic_only(details: MarketDetails) -> str:
+        shaped.append(details.epic)
+        return details.epic.lower()
+
+    async with client_for(api) as client:
+        batch = await client.market_details(["E002", "NOPE", "E001", "E002"], shape=epic_only)
+    assert batch.details == ["e002", "e001"]
+    assert batch.missing == ["NOPE"]
+    assert sorted(shaped) == ["E001", "E002"]
 
 
 @pytest.mark.anyio
