@@ -32,6 +32,7 @@ from typing import Any
 import psutil
 
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
+from capital_pipeline_tests.simulator_env import run_settings
 
 LATENCY_MS = 150.0
 REAL_RATE = 10
@@ -125,15 +126,9 @@ class TreeMemory:
 
 
 def _environment(sim: SimulatorHandle, rate: int, state: Path, database: Path) -> dict[str, str]:
-    credentials = sim.credentials
     return {
         **os.environ,
-        "CAPITAL_BASE_URL": sim.base_url,
-        "CAPITAL_API_KEY": credentials.api_key,
-        "CAPITAL_IDENTIFIER": credentials.identifier,
-        "CAPITAL_PASSWORD": credentials.password,
-        "CAPITAL_REQUESTS_PER_SECOND": str(rate),
-        "CAPITAL_PIPELINE_STATE_DIR": str(state),
+        **run_settings(sim, rate=rate, state_directory=state),
         "CAPITAL_PIPELINE_DATABASE_URL": f"duckdb:///{database}",
     }
 

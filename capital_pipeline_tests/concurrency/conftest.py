@@ -7,19 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
+from capital_pipeline.simulator import SimulatorHandle
 from capital_pipeline_tests.concurrency.processes import Process
-from capital_pipeline_tests.defs.conftest import FAST_RATE, target
+from capital_pipeline_tests.defs.conftest import FAST_RATE, simulator, target
 from capital_pipeline_tests.simulator_env import fresh_simulator, run_settings
 
 __all__ = ["capital_env", "processes", "simulator", "target"]
-
-
-@pytest.fixture(scope="module")
-def simulator() -> Iterator[SimulatorHandle]:
-    # A subprocess: the simulator must not share the GIL with the runs it serves.
-    with run_simulator(SimulatorConfig(rate_limit=FAST_RATE), in_subprocess=True) as sim:
-        yield sim
 
 
 @pytest.fixture
