@@ -1,7 +1,7 @@
 """The warehouse: every table declared once; DDL, bulk loads, views and reads for DuckDB and PostgreSQL.
 
-Knows nothing about HTTP or Dagster: it receives one pandas DataFrame per table per snapshot. People read a
-DuckDB warehouse through ``open_reader`` (its reader copy), which never blocks a run.
+Knows nothing about HTTP or Dagster: it receives one pandas DataFrame or Arrow table per table per
+snapshot. People read a DuckDB warehouse through ``open_reader`` (its reader copy), which never blocks a run.
 """
 
 from .catalogue import column_schema, render_catalogue

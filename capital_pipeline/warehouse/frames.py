@@ -1,4 +1,4 @@
-"""Frames in, Arrow tables out: check a DataFrame against its declaration and convert it in bulk.
+"""Frames in, Arrow tables out: check a DataFrame or an Arrow table against its declaration, convert in bulk.
 
 Everything here runs before a transaction opens, so a frame that breaks its declaration writes nothing.
 """
@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -19,9 +20,12 @@ from .declarations import SNAPSHOT_AT, SNAPSHOT_ID, Column, LogicalType, Table
 from .dialects import Dialect
 from .errors import WarehouseError
 
-__all__ = ["NUL_REPLACEMENT", "UTC_MICROSECONDS", "snapshot_rows"]
+__all__ = ["NUL_REPLACEMENT", "UTC_MICROSECONDS", "Frame", "snapshot_rows"]
 
 log = logging.getLogger(__name__)
+
+# One table's rows as published: a DataFrame, or an Arrow table (JSON columns then hold JSON text).
+Frame: TypeAlias = pd.DataFrame | pa.Table
 
 # Both databases keep microseconds; nanoseconds from pandas are truncated, not rejected.
 UTC_MICROSECONDS = pa.timestamp("us", tz="UTC")
@@ -31,11 +35,36 @@ _ARROW_TYPES = {
     LogicalType.FLOAT: pa.float64(),
     LogicalType.BOOLEAN: pa.bool_(),
 }
+
+
+def _is_text(arrow_type: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_string(arrow_type)
+        or pa.types.is_large_string(arrow_type)
+        or pa.types.is_string_view(arrow_type)
+    )
+
+
+def _is_number(arrow_type: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type))
+
+
+# The Arrow types (or dictionaries of them) each logical type takes from an Arrow table, cast safely: a cast
+# that loses information fails. Anything else is refused, not parsed: "22.041" is no float, as in a frame.
+_ARROW_SOURCES: dict[LogicalType, Callable[[pa.DataType], bool]] = {
+    LogicalType.TEXT: _is_text,
+    LogicalType.JSON: _is_text,
+    LogicalType.INTEGER: _is_number,
+    LogicalType.FLOAT: _is_number,
+    LogicalType.BOOLEAN: pa.types.is_boolean,
+    LogicalType.TIMESTAMP: pa.types.is_timestamp,
+}
 # Arrow's variable-width strings keep value offsets in a buffer of this integer type.
 _OFFSET_TYPES = {pa.string(): np.int32, pa.large_string(): np.int64}
 # What a NUL becomes in text columns of databases that cannot store it: the Unicode replacement character,
 # so one hostile name cannot fail a whole snapshot; JSON columns keep NUL exactly, escaped as \u0000.
 NUL_REPLACEMENT = "\ufffd"
+_NAIVE = "naive timestamps: localize them (UTC) before publishing"
 
 
 def _json_text(value: Any) -> str | None:
@@ -57,11 +86,24 @@ def _json_array(series: pd.Series) -> pa.Array:
 def _timestamp_array(series: pd.Series) -> pa.Array:
     array = pa.array(series, from_pandas=True)
     if pa.types.is_timestamp(array.type) and array.type.tz is None:
-        raise ValueError("naive timestamps: localize them (UTC) before publishing")
+        raise ValueError(_NAIVE)
     return array.cast(UTC_MICROSECONDS, safe=False)
 
 
-def _convert(column: Column, series: pd.Series) -> pa.Array:
+def _cast_arrow(column: Column, array: pa.ChunkedArray) -> pa.ChunkedArray:
+    source = array.type.value_type if pa.types.is_dictionary(array.type) else array.type
+    if not (pa.types.is_null(source) or _ARROW_SOURCES[column.type](source)):
+        raise TypeError(f"Arrow type {array.type} is not {column.type.value}")
+    if column.type is LogicalType.TIMESTAMP:
+        if not pa.types.is_null(source) and source.tz is None:
+            raise ValueError(_NAIVE)
+        return array.cast(UTC_MICROSECONDS, safe=False)
+    return array.cast(_ARROW_TYPES.get(column.type, pa.string()))
+
+
+def _convert(column: Column, series: pd.Series | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    if isinstance(series, pa.ChunkedArray):
+        return _cast_arrow(column, series)
     if column.type is LogicalType.JSON:
         return _json_array(series)
     if column.type is LogicalType.TIMESTAMP:
@@ -84,7 +126,9 @@ def _may_hold_nul(array: pa.Array | pa.ChunkedArray) -> bool:
     return False
 
 
-def _without_nul(where: str, array: pa.Array, dialect: Dialect) -> pa.Array:
+def _without_nul(
+    where: str, array: pa.Array | pa.ChunkedArray, dialect: Dialect
+) -> pa.Array | pa.ChunkedArray:
     if not _may_hold_nul(array):
         return array
     holding = pc.match_substring(array, "\x00").fill_null(False)
@@ -103,7 +147,9 @@ def _without_nul(where: str, array: pa.Array, dialect: Dialect) -> pa.Array:
     return pc.replace_substring(array, "\x00", NUL_REPLACEMENT)
 
 
-def _column_array(table: Table, column: Column, series: pd.Series, dialect: Dialect) -> pa.Array:
+def _column_array(
+    table: Table, column: Column, series: pd.Series | pa.ChunkedArray, dialect: Dialect
+) -> pa.Array | pa.ChunkedArray:
     where = f"{table.name}.{column.name}"
     try:
         array = _convert(column, series)
@@ -118,9 +164,10 @@ def _column_array(table: Table, column: Column, series: pd.Series, dialect: Dial
     return array
 
 
-def _check_columns(table: Table, frame: pd.DataFrame) -> None:
+def _check_columns(table: Table, frame: Frame) -> None:
     declared = [column.name for column in table.frame_columns]
-    provided = [str(name) for name in frame.columns]
+    names = frame.column_names if isinstance(frame, pa.Table) else frame.columns
+    provided = [str(name) for name in names]
     missing = [name for name in declared if name not in provided]
     unexpected = [name for name in provided if name not in declared]
     repeated = sorted({name for name in provided if provided.count(name) > 1})
@@ -133,32 +180,46 @@ def _check_columns(table: Table, frame: pd.DataFrame) -> None:
         )
 
 
-def _check_unique_keys(table: Table, frame: pd.DataFrame) -> None:
+def _check_unique_keys(table: Table, rows: pa.Table) -> None:
+    # On the converted rows, so keys are compared as stored (after any NUL replacement), and in Arrow.
     own_keys = [key for key in table.keys if key != SNAPSHOT_ID.name]
-    if not own_keys:  # keyed by snapshot_id alone: one row per snapshot
+    if not own_keys or rows.num_rows < 2:  # keyed by snapshot_id alone: one row per snapshot
         return
-    repeated = frame.duplicated(subset=own_keys, keep=False)
-    if repeated.any():
-        example = frame.loc[repeated, own_keys].iloc[0].to_dict()
-        raise WarehouseError(
-            f"{table.name}: {int(repeated.sum())} rows share a key ({', '.join(own_keys)}), e.g. {example}"
-        )
+    counts = rows.select(own_keys).group_by(own_keys, use_threads=False).aggregate([([], "count_all")])
+    if counts.num_rows == rows.num_rows:
+        return
+    repeated = counts.filter(pc.greater(counts.column("count_all"), 1))
+    example = {key: repeated.column(key)[0].as_py() for key in own_keys}
+    raise WarehouseError(
+        f"{table.name}: {pc.sum(repeated.column('count_all')).as_py()} rows share a key "
+        f"({', '.join(own_keys)}), e.g. {example}"
+    )
+
+
+def _frame_column(frame: Frame, name: str) -> pd.Series | pa.ChunkedArray:
+    return frame.column(name) if isinstance(frame, pa.Table) else frame[name]
 
 
 def snapshot_rows(
-    table: Table, frame: pd.DataFrame, snapshot_id: str, snapshot_at: datetime, dialect: Dialect
+    table: Table, frame: Frame, snapshot_id: str, snapshot_at: datetime, dialect: Dialect
 ) -> pa.Table:
     """``frame`` checked against ``table`` and converted, with ``snapshot_id``/``snapshot_at`` stamped first.
 
-    Raises ``WarehouseError`` naming the table and column for missing or unexpected columns, values of the
-    wrong type (text that is not valid Unicode included), nulls in key or non-nullable columns and repeated
-    keys. NUL characters in text that ``dialect`` cannot store become U+FFFD, with a warning in the log.
+    ``frame`` is a DataFrame or a ``pyarrow.Table``, its columns in any order. Raises ``WarehouseError``
+    naming the table and column for missing, unexpected or repeated columns, values of the wrong type (text
+    that is not valid Unicode, and an Arrow column whose type does not cast safely, included), naive
+    timestamps, nulls in key or non-nullable columns and repeated keys. NUL characters in text that
+    ``dialect`` cannot store become U+FFFD, with a warning in the log.
     """
     _check_columns(table, frame)
-    arrays = [_column_array(table, column, frame[column.name], dialect) for column in table.frame_columns]
-    _check_unique_keys(table, frame)
+    arrays = [
+        _column_array(table, column, _frame_column(frame, column.name), dialect)
+        for column in table.frame_columns
+    ]
     stamps = [
         pa.repeat(pa.scalar(snapshot_id, pa.string()), len(frame)),
         pa.repeat(pa.scalar(snapshot_at, UTC_MICROSECONDS), len(frame)),
     ]
-    return pa.Table.from_arrays([*stamps, *arrays], names=[column.name for column in table.columns])
+    rows = pa.Table.from_arrays([*stamps, *arrays], names=[column.name for column in table.columns])
+    _check_unique_keys(table, rows)
+    return rows

@@ -15,7 +15,7 @@ from .ddl import add_column_sql, comment_statements, schema_statements
 from .declarations import Table
 from .duckdb_backend import DuckDBBackend
 from .errors import WarehouseError, WarehouseMissing
-from .frames import snapshot_rows
+from .frames import Frame, snapshot_rows
 from .reader_copy import duckdb_file
 from .sessions import Backend, Params, Session
 from .snapshot import FAILED, SUCCEEDED, Snapshot, SnapshotRecord
@@ -103,12 +103,15 @@ class Warehouse:
             for statement in comment_statements(TABLES, namespace) + view_statements(namespace):
                 session.execute(statement)
 
-    def publish_snapshot(self, snapshot: Snapshot, frames: Mapping[str, pd.DataFrame]) -> dict[str, int]:
+    def publish_snapshot(self, snapshot: Snapshot, frames: Mapping[str, Frame]) -> dict[str, int]:
         """Write every table of ``snapshot`` and its ``snapshots`` row in one transaction; return row counts.
 
         ``frames`` maps each data table's name to its rows (without ``snapshot_id``/``snapshot_at``, which
-        are stamped here). Frames are checked first, so a bad frame writes nothing; re-publishing a snapshot
-        replaces its rows; any failure rolls the whole snapshot back and leaves earlier snapshots intact.
+        are stamped here): a pandas DataFrame or a ``pyarrow.Table``, mixed freely. Columns are matched by
+        name and cast to the declared types; in an Arrow table, JSON columns are strings holding JSON text,
+        stored verbatim, and timestamps are timezone-aware. Frames are checked first, so a bad frame writes
+        nothing; re-publishing a snapshot replaces its rows; any failure rolls the whole snapshot back and
+        leaves earlier snapshots intact.
         """
         declared = {table.name for table in DATA_TABLES}
         if set(frames) != declared:

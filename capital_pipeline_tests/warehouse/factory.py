@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
-from capital_pipeline.warehouse import DATA_TABLES, Snapshot, table_named
+from capital_pipeline.warehouse import DATA_TABLES, LogicalType, Snapshot, table_named
 
 DAY_ONE = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
 
@@ -135,6 +137,27 @@ def as_frame(table: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """``rows`` as a frame with exactly the table's declared columns, in order (also when empty)."""
     columns = [column.name for column in table_named(table).frame_columns]
     return pd.DataFrame(rows, columns=columns)
+
+
+def as_arrow(table: str, frame: pd.DataFrame) -> pa.Table:
+    """``frame`` as the Arrow table a producer would publish: JSON columns hold JSON text, types inferred."""
+    json_columns = [c.name for c in table_named(table).frame_columns if c.type is LogicalType.JSON]
+    serialized = frame.assign(
+        **{
+            name: pd.Series([_json_text(value) for value in frame[name]], index=frame.index, dtype=object)
+            for name in json_columns
+        }
+    )
+    return pa.Table.from_pandas(serialized, preserve_index=False)
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+def as_arrow_frames(published: Mapping[str, pd.DataFrame]) -> dict[str, pa.Table]:
+    """Every frame of ``published`` as an Arrow table (``as_arrow``)."""
+    return {name: as_arrow(name, frame) for name, frame in published.items()}
 
 
 def _account() -> dict[str, Any]:

@@ -10,12 +10,13 @@ from datetime import timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from capital_pipeline.warehouse import DATA_TABLES, TABLES, Warehouse, WarehouseError, table_named
 from capital_pipeline.warehouse import warehouse as warehouse_module
 
-from .factory import frames, market, snapshot
+from .factory import as_arrow, as_arrow_frames, frames, market, snapshot
 
 REPOSITORY = Path(__file__).parents[2]
 METALS = {"1": ("Metals", ["SILVER", "GOLD"])}
@@ -73,6 +74,52 @@ def test_publish_writes_exactly_the_frames_rows(warehouse: Warehouse) -> None:
     assert [json.loads(raw) for raw in stored["raw"]] == list(expected["raw"])
     assert list(stored["update_time"]) == list(expected["update_time"])
     assert list(stored.columns[:2]) == ["snapshot_id", "snapshot_at"]
+
+
+def test_arrow_tables_publish_the_same_rows_as_frames(warehouse: Warehouse) -> None:
+    warehouse.publish_snapshot(snapshot(1), two_markets())
+    warehouse.publish_snapshot(snapshot(2), as_arrow_frames(two_markets()))
+    mixed = two_markets()
+    mixed["markets"] = as_arrow("markets", mixed["markets"])
+    mixed["watchlist_markets"] = as_arrow("watchlist_markets", mixed["watchlist_markets"])
+    warehouse.publish_snapshot(snapshot(3), mixed)
+    for table in DATA_TABLES:
+        columns = ", ".join(column.name for column in table.frame_columns)
+        stored = [
+            warehouse.query(
+                f"SELECT {columns} FROM {table.name} WHERE snapshot_id = :s ORDER BY {', '.join(table.keys)}",
+                {"s": f"s{day}"},
+            )
+            for day in (1, 2, 3)
+        ]
+        assert len(stored[0]) > 0
+        pd.testing.assert_frame_equal(stored[1], stored[0])
+        pd.testing.assert_frame_equal(stored[2], stored[0])
+
+
+def test_arrow_large_and_dictionary_strings_publish_as_text(warehouse: Warehouse) -> None:
+    published = as_arrow_frames(two_markets())
+    markets = published["markets"]
+    for name in ("epic", "instrument_name", "raw"):
+        column = markets.column(name)
+        wide = column.cast(pa.large_string()) if name != "raw" else column.dictionary_encode()
+        markets = markets.set_column(markets.column_names.index(name), name, wide)
+    published["markets"] = markets.select(markets.column_names[::-1])
+    warehouse.publish_snapshot(snapshot(1), published)
+    stored = warehouse.query("SELECT epic, instrument_name, raw FROM markets ORDER BY epic")
+    assert list(stored["epic"]) == ["GOLD", "SILVER"]
+    assert list(stored["instrument_name"]) == ["Gold", "Silver"]
+    assert list(stored["raw"]) == sorted(markets.column("raw").to_pylist())
+
+
+def test_an_arrow_table_breaking_its_declaration_writes_nothing(warehouse: Warehouse) -> None:
+    warehouse.publish_snapshot(snapshot(1), two_markets())
+    broken = two_markets()
+    broken["markets"] = as_arrow("markets", pd.concat([broken["markets"], broken["markets"].iloc[:1]]))
+    with pytest.raises(WarehouseError, match=r"^markets: 2 rows share a key \(epic\)"):
+        warehouse.publish_snapshot(snapshot(2), broken)
+    assert set(warehouse.table_counts("s2").values()) == {0}
+    assert warehouse.latest_snapshot().snapshot.snapshot_id == "s1"
 
 
 def test_republishing_a_snapshot_replaces_its_rows(warehouse: Warehouse) -> None:
