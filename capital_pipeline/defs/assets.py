@@ -10,6 +10,7 @@ a run that fails anywhere leaves no partial snapshot in any table or view.
 from collections.abc import Iterator
 
 import pandas as pd
+import pyarrow as pa
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
@@ -35,14 +36,13 @@ from capital_pipeline.defs.run_scope import (
 from capital_pipeline.snapshot import (
     account_frames,
     fetch_accounts,
-    fetch_market_details,
     fetch_navigation,
     fetch_watchlists,
-    market_frame_of_rows,
     navigation_frames,
     snapshot_epics,
     watchlist_frames,
 )
+from capital_pipeline.snapshot.market_rows import fetch_market_rows
 from capital_pipeline.warehouse import Snapshot, table_named
 
 __all__ = [
@@ -146,7 +146,11 @@ def capital_watchlists(context: AssetExecutionContext, capital: CapitalApiResour
     kinds=KINDS,
     description=table_spec("markets").description,
     metadata={"dagster/column_schema": table_schema("markets"), "dagster/table_name": "capital.markets"},
-    ins={"navigation_markets": AssetIn(), "watchlist_markets": AssetIn()},
+    # Only the epics of the members: staging reads just that column.
+    ins={
+        "navigation_markets": AssetIn(metadata={"columns": ["epic"]}),
+        "watchlist_markets": AssetIn(metadata={"columns": ["epic"]}),
+    },
     check_specs=[*checks.unique_keys_check_specs("markets"), checks.drop_check_spec("markets")],
     pool=API_POOL,
 )
@@ -160,14 +164,12 @@ def markets(
     """Details of every epic listed in navigation or a watchlist, fetched 50 per request."""
     epics = snapshot_epics(navigation_markets, watchlist_markets)
     progress = progress_logger(context)
-    batch = call_api(
-        context, capital, "markets", lambda client: fetch_market_details(client, epics, progress)
-    )
-    frame = market_frame_of_rows(batch.details)
-    yield Output(frame, metadata=table_metadata("markets", frame, missing_epics=len(batch.missing)))
-    yield checks.unique_keys_check("markets", frame)
+    part = call_api(context, capital, "markets", lambda client: fetch_market_rows(client, epics, progress))
+    rows = part.rows  # Arrow, built batch by batch: at x30 a DataFrame of it would not fit the memory target
+    yield Output(rows, metadata=table_metadata("markets", rows, missing_epics=len(part.missing)))
+    yield checks.unique_keys_check("markets", rows)
     snapshot_id = run_identity(context).snapshot_id
-    yield checks.drop_check("markets", len(frame), warehouse.warehouse(), snapshot_id)
+    yield checks.drop_check("markets", rows.num_rows, warehouse.warehouse(), snapshot_id)
 
 
 @asset(
@@ -186,15 +188,17 @@ def snapshots(
     context: AssetExecutionContext,
     capital: CapitalApiResource,
     warehouse: WarehouseResource,
-    accounts: pd.DataFrame,
-    account_preferences: pd.DataFrame,
-    navigation_nodes: pd.DataFrame,
-    navigation_markets: pd.DataFrame,
-    watchlists: pd.DataFrame,
-    watchlist_markets: pd.DataFrame,
-    markets: pd.DataFrame,
+    accounts: pa.Table,
+    account_preferences: pa.Table,
+    navigation_nodes: pa.Table,
+    navigation_markets: pa.Table,
+    watchlists: pa.Table,
+    watchlist_markets: pa.Table,
+    markets: pa.Table,
 ):
-    """Publish the snapshot atomically and end the run's API session."""
+    """Publish the snapshot atomically and end the run's API session.
+
+    The tables arrive as Arrow (staging reads them so), which the warehouse loads without a pandas copy."""
     frames = {
         "accounts": accounts,
         "account_preferences": account_preferences,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
+import pyarrow as pa
 from dagster import (
     AssetCheckResult,
     AssetChecksDefinition,
@@ -55,8 +56,10 @@ def unique_keys_check_specs(*tables: str) -> list[AssetCheckSpec]:
     ]
 
 
-def unique_keys_check(table: str, frame: pd.DataFrame) -> AssetCheckResult:
+def unique_keys_check(table: str, frame: pd.DataFrame | pa.Table) -> AssetCheckResult:
     keys = _own_keys(table)
+    if isinstance(frame, pa.Table):  # only the key columns come to pandas
+        frame = frame.select(keys).to_pandas()
     repeated = frame[frame.duplicated(subset=keys, keep=False)]
     examples = repeated[keys].drop_duplicates().head(_EXAMPLES).to_dict("records")
     return AssetCheckResult(
@@ -131,7 +134,8 @@ def _epics_have_markets(table: str) -> AssetChecksDefinition:
     @asset_check(
         name="epics_have_markets",
         asset=table,
-        additional_ins={"markets": AssetIn("markets")},
+        # Only the epic column of markets: staging reads just that, not every market's details.
+        additional_ins={"markets": AssetIn("markets", metadata={"columns": ["epic"]})},
         description=f"Every `{table}.epic` has a row in `markets` for the same snapshot.",
     )
     def check(members: pd.DataFrame, markets: pd.DataFrame) -> AssetCheckResult:

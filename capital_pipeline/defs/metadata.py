@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 from dagster import MetadataValue, TableColumn, TableSchema
 
 from capital_pipeline.warehouse import column_schema, table_named
@@ -32,18 +33,21 @@ def _cell(value: Any) -> str:
     return text if len(text) <= _PREVIEW_CELL else text[: _PREVIEW_CELL - 1] + "…"
 
 
-def _preview(frame: pd.DataFrame) -> str:
-    columns = [name for name in frame.columns if name != "raw"]
-    head = frame.head(PREVIEW_ROWS)
+def _preview(frame: pd.DataFrame | pa.Table) -> str:
+    # Of an Arrow table only the previewed rows come to pandas.
+    head = (
+        frame.slice(0, PREVIEW_ROWS).to_pandas() if isinstance(frame, pa.Table) else frame.head(PREVIEW_ROWS)
+    )
+    columns = [name for name in head.columns if name != "raw"]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_cell(row[name]) for name in columns) + " |" for _, row in head.iterrows()]
     return "\n".join(lines)
 
 
-def table_metadata(table: str, frame: pd.DataFrame, **extra: Any) -> dict[str, Any]:
+def table_metadata(table: str, frame: pd.DataFrame | pa.Table, **extra: Any) -> dict[str, Any]:
     """``dagster/row_count``, ``dagster/column_schema`` and a markdown preview of the first rows."""
     return {
-        "dagster/row_count": len(frame),
+        "dagster/row_count": len(frame),  # a DataFrame's rows or an Arrow table's
         "dagster/column_schema": table_schema(table),
         "preview": MetadataValue.md(_preview(frame)),
         **extra,
