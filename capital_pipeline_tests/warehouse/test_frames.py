@@ -120,6 +120,35 @@ def test_repeated_keys_are_refused_with_an_example(kind: str) -> None:
         convert(given(kind, frame, "watchlist_markets"), "watchlist_markets")
 
 
+@pytest.mark.parametrize(
+    "members",
+    [
+        [("1", "A"), ("1", "B"), ("1", "B"), ("2", "A")],
+        [("1", "B"), ("1", "B")],
+        [("1", "A"), ("2", "A"), ("2", "B"), ("2", "B")],
+    ],
+)
+def test_repeated_keys_in_key_order_are_refused_too(kind: str, members: list[tuple[str, str]]) -> None:
+    frame = as_frame(
+        "watchlist_markets",
+        [{"watchlist_id": w, "epic": e, "position": i} for i, (w, e) in enumerate(members)],
+    )
+    with pytest.raises(WarehouseError, match=r"^watchlist_markets: 2 rows share a key"):
+        convert(given(kind, frame, "watchlist_markets"), "watchlist_markets")
+
+
+@pytest.mark.parametrize("order", ["sorted", "reversed"])
+def test_unique_keys_pass_in_any_order(kind: str, order: str) -> None:
+    members = [("1", "A"), ("1", "B"), ("10", "A"), ("2", "A"), ("2", "a")]
+    if order == "reversed":
+        members.reverse()
+    frame = as_frame(
+        "watchlist_markets",
+        [{"watchlist_id": w, "epic": e, "position": i} for i, (w, e) in enumerate(members)],
+    )
+    assert convert(given(kind, frame, "watchlist_markets"), "watchlist_markets").num_rows == 5
+
+
 def test_keys_differing_only_in_case_or_one_part_are_distinct(kind: str) -> None:
     members = [("1", "A"), ("1", "a"), ("2", "A"), ("A", "1")]
     frame = as_frame(
