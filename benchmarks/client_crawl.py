@@ -29,31 +29,33 @@ def credentials(sim: SimulatorHandle) -> Credentials:
 
 
 async def snapshot(client: CapitalClient) -> dict[str, int]:
-    """The pipeline's request plan; returns the sizes it depends on (accounts, nodes, epics, watchlists)."""
+    """The pipeline's request plan; returns the sizes it depends on (accounts, nodes, epics, watchlists).
+
+    Only the login comes first: the accounts chain switches on forked tokens (``preferences_of``), so the
+    session stays on its account and the crawl runs beside the chain instead of after its ~8 round trips."""
     await client.login()
-    accounts = await client.accounts()
-    bundle = client.export_session()
-    original = bundle.account_id if bundle else accounts[0].account_id
-    await client.preferences()
-    others = [account.account_id for account in accounts if account.account_id != original]
-    for account_id in others:
-        await client.switch_account(account_id)
-        await client.preferences()
-    if others:
-        await client.switch_account(original)
+
+    async def account_count() -> int:
+        accounts = await client.accounts()
+        await client.preferences_of([account.account_id for account in accounts])
+        return len(accounts)
 
     async def watchlist_epics() -> tuple[int, set[str]]:
         lists = await client.watchlists()
         members = await asyncio.gather(*(client.watchlist_markets(w.watchlist_id) for w in lists))
         return len(lists), {market.epic for markets in members for market in markets}
 
-    crawl, (watchlists, listed) = await asyncio.gather(client.crawl_navigation(), watchlist_epics())
-    epics = set(crawl.markets) | listed
-    await client.market_details(sorted(epics))
+    async def markets() -> tuple[int, int, int]:
+        crawl, (watchlists, listed) = await asyncio.gather(client.crawl_navigation(), watchlist_epics())
+        epics = set(crawl.markets) | listed
+        await client.market_details(sorted(epics))
+        return len(crawl.nodes), len(epics), watchlists
+
+    accounts, (nodes, epics, watchlists) = await asyncio.gather(account_count(), markets())
     return {
-        "accounts": len(accounts),
-        "nodes": len(crawl.nodes),
-        "epics": len(epics),
+        "accounts": accounts,
+        "nodes": nodes,
+        "epics": epics,
         "watchlists": watchlists,
     }
 

@@ -156,6 +156,17 @@ class SessionManager:
             bundle = await self._logins.switch(bundle, self.desired_account_id)
         return bundle
 
+    async def took_over(self, forked_from: TokenBundle, successor: TokenBundle) -> None:
+        """Use ``successor``'s tokens (same account) from now on if the session still has ``forked_from``."""
+        current = self._bundle
+        if current is None or not current.same_tokens(forked_from):
+            return
+        updated = current.with_tokens(successor.cst, successor.security_token)
+        if not updated.same_tokens(current):
+            self._bundle = updated
+            if self._store is not None:
+                await self._publish(updated, replacing=current)
+
     async def adopt(self, response: httpx.Response, sent_with: TokenBundle) -> None:
         """Take the tokens a response carries, unless it answers a request sent with an older session."""
         cst, security_token = response.headers.get("CST"), response.headers.get("X-SECURITY-TOKEN")

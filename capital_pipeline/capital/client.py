@@ -10,6 +10,7 @@ failures; the session is handled by ``SessionAuth``. Nothing here opens, edits o
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -23,7 +24,7 @@ from capital_pipeline.capital import history
 from capital_pipeline.capital.auth import ANONYMOUS, SessionAuth, SessionManager, SessionStore
 from capital_pipeline.capital.config import API_PREFIX, ClientSettings, Credentials
 from capital_pipeline.capital.errors import BadRequest, MalformedResponse, error_from_response
-from capital_pipeline.capital.login import Logins, check_switched
+from capital_pipeline.capital.login import Logins, check_switched, session_headers
 from capital_pipeline.capital.markets import MarketDetailsBatch, fetch_market_details, itself
 from capital_pipeline.capital.navigation import NavigationCrawl, walk_navigation
 from capital_pipeline.capital.pacing import SYSTEM_CLOCK, Clock, Pacer
@@ -50,7 +51,7 @@ from capital_pipeline.capital.trading_records import (
     PriceBar,
     Transaction,
 )
-from capital_pipeline.capital.transport import GuardedTransport, RequestStats
+from capital_pipeline.capital.transport import GuardedTransport, PooledTransport, RequestStats
 
 __all__ = ["CapitalClient"]
 
@@ -60,6 +61,9 @@ S = TypeVar("S")
 NAVIGATION_LIMIT = 500
 # GET /markets?epics=: at most 50 epics per call (REFERENCE.md section 4).
 EPICS_PER_CALL = 50
+# The slowest round trip the connection pool is sized for: the pace lets `rate` requests leave per second, so
+# about `rate` x this many are in flight at once, each on its own HTTP/1.1 connection.
+ROUND_TRIP_ALLOWANCE_SECONDS = 2.0
 
 
 def _segment(value: str) -> str:
@@ -69,6 +73,11 @@ def _segment(value: str) -> str:
         raise BadRequest("an empty id cannot name a resource: the request was not sent")
     quoted = quote(value, safe="")
     return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
+
+
+def idle_connections_kept(requests_per_second: int) -> int:
+    """How many idle connections to keep: every one the pace can fill, so none is reopened between bursts."""
+    return max(20, math.ceil(requests_per_second * ROUND_TRIP_ALLOWANCE_SECONDS))
 
 
 class CapitalClient:
@@ -101,7 +110,10 @@ class CapitalClient:
             clock=clock,
         )
         guarded = GuardedTransport(
-            transport or httpx.AsyncHTTPTransport(), base_url=settings.base_url, pacer=pacer, stats=self.stats
+            transport or PooledTransport(max_idle=idle_connections_kept(settings.requests_per_second)),
+            base_url=settings.base_url,
+            pacer=pacer,
+            stats=self.stats,
         )
         self._http = httpx.AsyncClient(
             base_url=settings.base_url + API_PREFIX, transport=guarded, timeout=settings.timeout
@@ -148,12 +160,22 @@ class CapitalClient:
         return ParseContext(bundle.timezone_offset if bundle else None)
 
     async def get_json(
-        self, path: str, params: dict[str, Any] | None = None, *, anonymous: bool = False
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        anonymous: bool = False,
+        tokens: TokenBundle | None = None,
     ) -> Any:
-        """One GET, retried on transient failures: the decoded JSON body, or a ``CapitalError``."""
+        """One GET, retried on transient failures: the decoded JSON body, or a ``CapitalError``.
+
+        ``tokens`` sends with exactly that bundle instead of the session's (no re-login, nothing adopted)."""
         extensions = {ANONYMOUS: True} if anonymous else None
+        headers = session_headers(tokens) if tokens else None
         try:
-            request = self._http.build_request("GET", path, params=params, extensions=extensions)
+            request = self._http.build_request(
+                "GET", path, params=params, extensions=extensions, headers=headers
+            )
         except httpx.InvalidURL as error:
             # httpx refuses URLs over 65,536 characters: an id that long cannot be asked for.
             raise BadRequest(f"the request URL cannot be built: {error}", path=path[:200]) from None
@@ -171,8 +193,9 @@ class CapitalClient:
                 return False
             return True
 
+        auth = None if tokens else httpx.USE_CLIENT_DEFAULT
         response, attempts = await send_with_retries(
-            lambda: self._http.send(request),
+            lambda: self._http.send(request, auth=auth),
             path=request.url.path,
             policy=self._policy,
             sleep=self._clock.sleep,
@@ -252,6 +275,38 @@ class CapitalClient:
     async def preferences(self) -> Preferences:
         """``GET /accounts/preferences`` of the active account."""
         return await self._record(Preferences, "/accounts/preferences")
+
+    async def preferences_of(self, account_ids: Sequence[str]) -> dict[str, Preferences]:
+        """Each account's preferences: the session's account read as it is, then a switch and a read per other
+        account, and a switch back (2A requests for A accounts, the session's own account among them).
+
+        The chain runs on a fork of the session's tokens. ``X-SECURITY-TOKEN`` is the account token
+        (REFERENCE.md section 2): ``PUT /session`` answers with a new one bound to the new account while
+        earlier ones keep addressing theirs (section 11). So the session never leaves its account, and
+        requests sent meanwhile (the navigation crawl, market details, whose answers may differ per account)
+        read that account throughout. The switch back's token then replaces the session's, in case the server
+        retired the session's token when the fork first switched (the API does not say it keeps it).
+        """
+        bundle = await self._session.current()
+        original = bundle.account_id
+        preferences: dict[str, Preferences] = {}
+        if original is not None and original in account_ids:
+            preferences[original] = await self._preferences_with(bundle)
+        fork = bundle
+        for account_id in dict.fromkeys(account_ids):
+            if account_id != original:
+                fork = await self._logins.switch(fork, account_id)
+                preferences[account_id] = await self._preferences_with(fork)
+        if fork is not bundle and original is not None:
+            back = await self._logins.switch(fork, original)
+            await self._session.took_over(bundle, back)
+        return preferences
+
+    async def _preferences_with(self, tokens: TokenBundle) -> Preferences:
+        path = "/accounts/preferences"
+        return parse_record(
+            Preferences, await self.get_json(path, tokens=tokens), self.parse_context(), path=path
+        )
 
     async def navigation_top(self) -> list[NavigationNode]:
         """``GET /marketnavigation``: the top-level nodes."""

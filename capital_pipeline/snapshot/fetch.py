@@ -66,25 +66,16 @@ class WatchlistsPart:
 async def fetch_accounts(client: CapitalClient) -> AccountsPart:
     """Every account and each one's preferences: 1 + 2A requests for A accounts.
 
-    Preferences belong to the active account, so each other account is switched to once, and the session
-    is switched back at the end so that whoever shares it finds the account it logged in on.
+    Preferences belong to the active account, so each other account is switched to once and back at the end,
+    on tokens forked from the session (``CapitalClient.preferences_of``): whoever shares the session, in this
+    process or another, keeps reading the account it logged in on meanwhile.
     """
     await client.login()
-    bundle = client.export_session()
-    original = bundle.account_id if bundle else None
     accounts = await client.accounts()
-    ids = [account.account_id for account in accounts]
-    order = sorted(ids, key=lambda account_id: account_id != original)  # the active account first
-    active = original
-    preferences: dict[str, Preferences] = {}
-    for account_id in order:
-        if account_id != active:
-            await client.switch_account(account_id)
-            active = account_id
-        preferences[account_id] = await client.preferences()
-    if original is not None and active != original:
-        await client.switch_account(original)
-    return AccountsPart(accounts, preferences)
+    preferences = await client.preferences_of([account.account_id for account in accounts])
+    return AccountsPart(
+        accounts, {account.account_id: preferences[account.account_id] for account in accounts}
+    )
 
 
 async def fetch_navigation(

@@ -61,6 +61,27 @@ async def test_switching_account_adopts_the_new_security_token() -> None:
 
 
 @pytest.mark.anyio
+async def test_preferences_of_every_account_switch_on_forked_tokens_and_hand_back_the_last() -> None:
+    api = FakeCapital(FakeClock())  # the fake retires a token once it switched: the harder case
+    ids = [account["accountId"] for account in ACCOUNTS]
+    async with client_for(api) as client:
+        await client.login()
+        preferences = await client.preferences_of(ids)
+        after = client.export_session()
+        details = await client.session_details()
+    assert {account_id: p.hedging_mode for account_id, p in preferences.items()} == {
+        ids[0]: False,
+        ids[1]: True,
+    }
+    assert [arrival.body for arrival in api.arrivals("PUT /session")] == [
+        {"accountId": ids[1]},
+        {"accountId": ids[0]},
+    ]
+    assert len(api.arrivals("GET /accounts/preferences")) == 2 and len(api.arrivals("POST /session")) == 1
+    assert after is not None and after.account_id == ids[0] and details.account_id == ids[0]
+
+
+@pytest.mark.anyio
 async def test_switching_to_an_unknown_account_is_a_bad_request() -> None:
     api = FakeCapital(FakeClock())
     api.answer_next("PUT /session", error(400, "error.invalid.accountId"))

@@ -170,3 +170,25 @@ async def test_bad_credentials_cause_exactly_one_login_attempt(
             await capital.accounts()
     assert raised.value.setting == "CAPITAL_IDENTIFIER/CAPITAL_PASSWORD"
     assert sim.stats()["requests"]["POST /api/v1/session"] == 1
+
+
+@pytest.mark.anyio
+async def test_reads_beside_the_preferences_chain_stay_on_the_session_account(
+    sim: SimulatorHandle, make_client: Callable[..., CapitalClient]
+) -> None:
+    async with make_client() as capital:
+        await capital.login()
+        original = (await capital.session_details()).account_id
+        ids = [account.account_id for account in await capital.accounts()]
+        chain = asyncio.ensure_future(capital.preferences_of(ids))
+        seen = []
+        while not chain.done():
+            seen.append((await capital.session_details()).account_id)
+        preferences = await chain
+        after = (await capital.session_details()).account_id
+    assert len(ids) > 1 and set(preferences) == set(ids)
+    assert seen and set(seen) == {original} and after == original
+    requests = sim.stats()["requests"]
+    assert requests["PUT /api/v1/session"] == len(ids)
+    assert requests["GET /api/v1/accounts/preferences"] == len(ids)
+    assert sim.stats()["logins"]["successes"] == 1

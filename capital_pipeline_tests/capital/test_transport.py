@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
+from capital_pipeline.capital import transport
 from capital_pipeline.capital.errors import ReadOnlyViolation
 from capital_pipeline.capital.pacing import Pacer
-from capital_pipeline.capital.transport import ALLOWED_ROUTES, GuardedTransport, RequestStats, route_of
+from capital_pipeline.capital.transport import (
+    ALLOWED_ROUTES,
+    GuardedTransport,
+    PooledTransport,
+    RequestStats,
+    route_of,
+)
 from capital_pipeline_tests.capital.fake_api import FakeClock
 
 
@@ -101,3 +110,105 @@ async def test_stats_count_requests_by_route_logins_and_429s() -> None:
         "retries": 0,
         "rate_limited": 3,
     }
+
+
+class KeepAliveServer:
+    """A minimal HTTP/1.1 server on loopback that counts the connections it accepted and answers every
+    request with a small keep-alive body (``close_after_answer``: then hangs up silently, as a server whose
+    idle timeout ran out does)."""
+
+    def __init__(self, *, close_after_answer: bool = False, delay: float = 0.0) -> None:
+        self.accepted = 0
+        self.open = 0
+        self._close_after_answer, self._delay = close_after_answer, delay
+
+    async def __aenter__(self) -> KeepAliveServer:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.accepted += 1
+        self.open += 1
+        try:
+            while await reader.readuntil(b"\r\n\r\n"):
+                await asyncio.sleep(self._delay)
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+                )
+                await writer.drain()
+                if self._close_after_answer:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            self.open -= 1
+            writer.close()
+
+
+async def get_all(client: httpx.AsyncClient, url: str, count: int) -> None:
+    responses = await asyncio.gather(*(client.get(url) for _ in range(count)))
+    assert all(response.json() == {} for response in responses)
+
+
+@pytest.mark.anyio
+async def test_pooled_transport_reuses_one_connection_for_sequential_requests() -> None:
+    async with (
+        KeepAliveServer() as server,
+        httpx.AsyncClient(transport=PooledTransport(max_idle=4)) as client,
+    ):
+        for _ in range(10):
+            assert (await client.get(server.url)).json() == {}
+    assert server.accepted == 1
+
+
+@pytest.mark.anyio
+async def test_pooled_transport_keeps_every_connection_a_burst_opened_up_to_max_idle() -> None:
+    async with KeepAliveServer(delay=0.05) as server:
+        async with httpx.AsyncClient(transport=PooledTransport(max_idle=8)) as client:
+            await get_all(client, server.url, 8)
+            await get_all(client, server.url, 8)
+            assert server.accepted == 8
+        async with httpx.AsyncClient(transport=PooledTransport(max_idle=3)) as client:
+            await get_all(client, server.url, 8)
+            await get_all(client, server.url, 8)
+            assert server.accepted == 8 + 8 + 5
+
+
+@pytest.mark.anyio
+async def test_pooled_transport_never_reuses_a_connection_the_server_closed() -> None:
+    async with KeepAliveServer(close_after_answer=True) as server:
+        async with httpx.AsyncClient(transport=PooledTransport(max_idle=4)) as client:
+            for _ in range(3):
+                assert (await client.get(server.url)).json() == {}
+                await asyncio.sleep(0.05)  # the server's FIN arrives
+        assert server.accepted == 3
+
+
+@pytest.mark.anyio
+async def test_pooled_transport_drops_connections_idle_longer_than_the_reuse_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(transport, "IDLE_REUSE_SECONDS", 0.05)
+    async with (
+        KeepAliveServer() as server,
+        httpx.AsyncClient(transport=PooledTransport(max_idle=4)) as client,
+    ):
+        await client.get(server.url)
+        await asyncio.sleep(0.1)
+        await client.get(server.url)
+        assert server.accepted == 2
+
+
+@pytest.mark.anyio
+async def test_closing_the_pooled_transport_closes_its_connections() -> None:
+    async with KeepAliveServer(delay=0.02) as server:
+        async with httpx.AsyncClient(transport=PooledTransport(max_idle=4)) as client:
+            await get_all(client, server.url, 4)
+            assert server.open == 4
+        await asyncio.sleep(0.05)
+        assert server.open == 0
