@@ -107,23 +107,24 @@ class ArrivalModel:
         Sends further ahead than ``span`` cannot come from this clock (a reboot or a clock step left them) and
         are ignored rather than waited for; sends older than ``span + jitter_cap`` can no longer count.
         """
-        logged = list(sends)
+        logged = sends if isinstance(sends, list) else list(sends)
         # The fastest round trip this process saw or any logged answer took: a process starved of CPU reads
         # its answers late, and its own minimum alone would then shrink every other process's estimate.
         fastest = min(
             min(self._round_trips, default=math.inf),
-            min((trip for _, trip in logged if trip is not None), default=math.inf),
+            min([trip for _, trip in logged if trip is not None], default=math.inf),
         )
         fastest = 0.0 if fastest == math.inf else fastest
-        cap, window_start = self.jitter_cap, now - span
-        counted = []
-        for sent, round_trip in logged:
-            if not window_start - cap < sent <= now + span:
-                continue
-            elapsed = round_trip if round_trip is not None else now - sent
-            arrival = sent + min(max(0.0, elapsed - fastest), cap)
-            if arrival > window_start:
-                counted.append(arrival)
+        cap, window_start, latest = self.jitter_cap, now - span, now + span
+        # One comprehension, no per-send function calls: at 200 requests/s the log holds ~600 sends (the
+        # last span + jitter_cap seconds) and this runs once or twice per request.
+        arrivals = [
+            sent + (0.0 if delay <= 0.0 else cap if delay > cap else delay)
+            for sent, round_trip in logged
+            if window_start - cap < sent <= latest
+            for delay in ((now - sent if round_trip is None else round_trip) - fastest,)
+        ]
+        counted = [arrival for arrival in arrivals if arrival > window_start]
         if len(counted) < limit:
             return 0.0
         counted.sort()
@@ -173,11 +174,17 @@ class SlidingWindowLimiter:
             return _Reservation(self, entry)
 
     def _wait(self, now: float) -> float:
-        self._entries = [
-            entry for entry in self._entries if not self._model.expired(entry.sent, now, self._span)
-        ]
+        entries, expired = self._entries, self._model.expired
+        # Sends are logged in clock order, so expired ones sit at the front (or, after a clock step, the
+        # end); ``wait`` skips any it is handed, this only keeps the log short.
+        old = 0
+        while old < len(entries) and expired(entries[old].sent, now, self._span):
+            old += 1
+        del entries[:old]
+        if entries and expired(entries[-1].sent, now, self._span):
+            self._entries = entries = [entry for entry in entries if not expired(entry.sent, now, self._span)]
         return self._model.wait(
-            ((entry.sent, entry.round_trip) for entry in self._entries), now, self._limit, self._span
+            [(entry.sent, entry.round_trip) for entry in entries], now, self._limit, self._span
         )
 
     async def record_answer(self, entry: _Entry, *, ok: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import random
 import stat
 import subprocess
 import sys
@@ -246,3 +247,36 @@ def test_the_fastest_logged_answer_of_any_process_bounds_the_arrival_estimate() 
     sent = 1000.0
     wait = model.wait([(sent - 0.5, 0.05), (sent, 0.4)], now=sent + 0.5, limit=1, span=1.01)
     assert wait == pytest.approx(sent + 0.35 + 1.01 - (sent + 0.5))
+
+
+def wait_by_definition(
+    model: ArrivalModel, logged: list[tuple[float, float | None]], now: float, limit: int, span: float
+) -> float:
+    """The module docstring's rule, one send at a time: the reference ``ArrivalModel.wait`` must equal."""
+    trips = [trip for _, trip in logged if trip is not None] + list(model._round_trips)
+    fastest = min(trips, default=0.0)
+    window_start = now - span
+    counted = []
+    for sent, round_trip in logged:
+        if window_start - model.jitter_cap < sent <= now + span:
+            elapsed = round_trip if round_trip is not None else now - sent
+            arrival = sent + min(max(0.0, elapsed - fastest), model.jitter_cap)
+            if arrival > window_start:
+                counted.append(arrival)
+    if len(counted) < limit:
+        return 0.0
+    return max(sorted(counted)[-limit] + span - now, 1e-6)
+
+
+def test_the_arrival_model_waits_exactly_as_its_definition_on_random_logs() -> None:
+    rng = random.Random(7)
+    for _ in range(2000):
+        model = ArrivalModel(rng.choice([0.0, 0.1, 2.0]))
+        for _ in range(rng.randrange(5)):
+            model.observe(rng.random())
+        now = rng.uniform(0, 10)
+        logged = [
+            (rng.uniform(-5, 15), rng.choice([None, rng.random() * 3])) for _ in range(rng.randrange(40))
+        ]
+        limit, span = rng.randrange(1, 20), rng.choice([1.0, 1.01])
+        assert model.wait(logged, now, limit, span) == wait_by_definition(model, logged, now, limit, span)
