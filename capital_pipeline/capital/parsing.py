@@ -8,7 +8,12 @@ fields over time (REFERENCE.md section 11) and a snapshot should keep them.
 
 Typed fields hold only what every consumer can store: text is valid Unicode (a lone surrogate, which a JSON
 ``\\uD800`` escape can carry but UTF-8 cannot, reads as U+FFFD), numbers are finite, integers within JSON's
-exact range, timestamps within ``datetime``'s; anything else is mistyped. ``raw`` keeps the value as sent."""
+exact range, timestamps within ``datetime``'s; anything else is mistyped. ``raw`` keeps the value as sent.
+
+Each record type is compiled once into one function (``record_parser``) with its keys, converters and nested
+parsers bound in, and the common well-typed value of each converter read inline: a market detail (12 nested
+objects) costs about a third of what walking the field declarations for every object did. The converters stay
+the definition: any value off the fast path goes through them."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, TypeVar
 
 from capital_pipeline.capital.errors import MalformedResponse
@@ -41,6 +47,7 @@ __all__ = [
     "number",
     "parse_record",
     "parse_records",
+    "record_parser",
     "text",
     "text_list",
     "unicode_text",
@@ -54,6 +61,17 @@ class ParseContext:
 
     timezone_offset: float | None = None
 
+    @cached_property
+    def utc_offset(self) -> timedelta | None:
+        """``timezone_offset`` hours as a ``timedelta``, made once per context (not once per timestamp); None
+        without an offset or with one no ``timedelta`` holds (NaN, infinite, too large)."""
+        if self.timezone_offset is None:
+            return None
+        try:
+            return timedelta(hours=self.timezone_offset)
+        except (OverflowError, ValueError):
+            return None
+
 
 class WrongType(Exception):
     """A value does not have the type its field declares."""
@@ -64,6 +82,8 @@ R = TypeVar("R", bound="ApiRecord")
 # I-JSON (RFC 7493): integers beyond +-(2**53 - 1) do not survive a trip through a float, as in most decoders.
 _LARGEST_INTEGER = 2**53 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_MILLISECOND = timedelta(milliseconds=1)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -88,31 +108,6 @@ class ApiKey:
 def api(name: str, parser: Parser, *, strict: bool = False) -> ApiKey:
     """The ``Annotated`` marker of a record field read from JSON key ``name``."""
     return ApiKey(name, parser, strict)
-
-
-@dataclass(frozen=True)
-class _FieldSpec:
-    attribute: str
-    key: ApiKey
-    required: bool
-
-
-_SPECS: dict[type, tuple[_FieldSpec, ...]] = {}
-
-
-def _field_specs(record_type: type) -> tuple[_FieldSpec, ...]:
-    if record_type in _SPECS:
-        return _SPECS[record_type]
-    hints = typing.get_type_hints(record_type, include_extras=True)
-    specs = []
-    for record_field in fields(record_type):
-        markers = getattr(hints[record_field.name], "__metadata__", ())
-        for marker in markers:
-            if isinstance(marker, ApiKey):
-                required = record_field.default is MISSING and record_field.default_factory is MISSING
-                specs.append(_FieldSpec(record_field.name, marker, required))
-    _SPECS[record_type] = tuple(specs)
-    return _SPECS[record_type]
 
 
 def unicode_text(value: str) -> str:
@@ -182,10 +177,15 @@ def _in_utc(moment: datetime) -> datetime:
         raise WrongType from error
 
 
+def _as_utc(naive: datetime) -> datetime:
+    """``naive.replace(tzinfo=UTC)`` (fold 0), by arithmetic: a fifth of the time on Python 3.11."""
+    return _EPOCH + (naive - _NAIVE_EPOCH)
+
+
 def utc_time(value: Any, _: ParseContext) -> datetime:
     """``...UTC`` fields: ``2022-04-06T13:17:38.477`` (no zone suffix) read as UTC."""
     moment = _timestamp(value)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else _in_utc(moment)
+    return _as_utc(moment) if moment.tzinfo is None else _in_utc(moment)
 
 
 def local_time(value: Any, context: ParseContext) -> datetime:
@@ -193,63 +193,187 @@ def local_time(value: Any, context: ParseContext) -> datetime:
     moment = _timestamp(value)
     if moment.tzinfo is not None:
         return _in_utc(moment)
-    if context.timezone_offset is None:
+    offset = context.utc_offset
+    if offset is None:  # no offset, or a NaN or huge one
         raise WrongType
     try:
-        return (moment - timedelta(hours=context.timezone_offset)).replace(tzinfo=UTC)
-    except (OverflowError, ValueError) as error:  # out of datetime's range, or a NaN offset
+        return _as_utc(moment - offset)
+    except OverflowError as error:  # out of datetime's range
         raise WrongType from error
 
 
 def epoch_ms(value: Any, context: ParseContext) -> datetime:
     """``serverTime``/``timeStamp``: epoch milliseconds (integer arithmetic: exact in every year)."""
     try:
-        return _EPOCH + timedelta(milliseconds=integer(value, context))
+        return _EPOCH + _MILLISECOND * integer(value, context)  # |value| < 2**53 ms: no timedelta overflow
     except OverflowError as error:  # beyond year 9999 or before year 1
         raise WrongType from error
 
 
 def nested(record_type: type[R]) -> Parser:
     """A field holding one object of ``record_type``; a broken object inside raises ``MalformedResponse``."""
-
-    def parse(value: Any, context: ParseContext) -> R:
-        if not isinstance(value, dict):
-            raise WrongType
-        return parse_record(record_type, value, context)
-
-    return parse
+    return _Nested(record_type, many=False)
 
 
 def nested_list(record_type: type[R]) -> Parser:
     """A field holding a list of ``record_type`` objects; a broken item raises ``MalformedResponse``."""
+    return _Nested(record_type, many=True)
 
-    def parse(value: Any, context: ParseContext) -> list[R]:
-        if not isinstance(value, list):
+
+@dataclass(frozen=True)
+class _Nested:
+    record_type: type[ApiRecord]
+    many: bool
+
+    def __call__(self, value: Any, context: ParseContext) -> Any:
+        if not isinstance(value, list if self.many else dict):
             raise WrongType
-        return parse_records(record_type, value, context)
+        if self.many:
+            return parse_records(self.record_type, value, context)
+        return parse_record(self.record_type, value, context)
 
-    return parse
+
+@dataclass(frozen=True)
+class _FieldSpec:
+    attribute: str
+    key: ApiKey
+    required: bool
 
 
-def _record(record_type: type[R], data: Any, context: ParseContext) -> R:
+_SPECS: dict[type, tuple[_FieldSpec, ...]] = {}
+
+
+def _field_specs(record_type: type) -> tuple[_FieldSpec, ...]:
+    if record_type in _SPECS:
+        return _SPECS[record_type]
+    hints = typing.get_type_hints(record_type, include_extras=True)
+    specs = []
+    for record_field in fields(record_type):
+        markers = getattr(hints[record_field.name], "__metadata__", ())
+        for marker in markers:
+            if isinstance(marker, ApiKey):
+                required = record_field.default is MISSING and record_field.default_factory is MISSING
+                specs.append(_FieldSpec(record_field.name, marker, required))
+    _SPECS[record_type] = tuple(specs)
+    return _SPECS[record_type]
+
+
+# The common well-typed value of a converter, as (condition, result) on ``value``: exactly what the converter
+# returns for it, without the call. Any other value goes through the converter itself.
+_FLOAT_SAFE = 2**1000  # an integer below this in magnitude converts to a finite float
+_FAST_PATHS: dict[Any, tuple[tuple[str, str], ...]] = {
+    text: (("value.__class__ is str and value.isascii()", "value"),),
+    number: (
+        ("value.__class__ is float and value - value == 0.0", "value"),  # finite: inf - inf and NaN are NaN
+        ("value.__class__ is int and -_FLOAT_SAFE < value < _FLOAT_SAFE", "float(value)"),
+    ),
+    integer: (("value.__class__ is int and -_LARGEST_INTEGER <= value <= _LARGEST_INTEGER", "value"),),
+    flag: (("value is True or value is False", "value"),),
+    mapping: (("value.__class__ is dict", "value"),),
+    text_list: (("value.__class__ is list and _ascii_texts(value)", "tuple(value)"),),
+}
+
+
+def _ascii_texts(items: list[Any]) -> bool:
+    return all(item.__class__ is str and item.isascii() for item in items)
+
+
+_PARSERS: dict[type, Callable[[Any, ParseContext], Any]] = {}
+
+
+def record_parser(record_type: type[R]) -> Callable[[Any, ParseContext], R]:
+    """The parser of ``record_type``, compiled on first use: one function with the record's keys, converters
+    and nested parsers bound in, so each object costs a lookup and a type test per field."""
+    parser = _PARSERS.get(record_type)
+    if parser is None:
+        _PARSERS[record_type] = lambda data, context: _PARSERS[record_type](data, context)  # while compiling
+        parser = _PARSERS[record_type] = _compile(record_type)
+    return parser
+
+
+def _compile(record_type: type) -> Callable[[Any, ParseContext], Any]:
     where = record_type.__name__
-    if not isinstance(data, dict):
-        raise MalformedResponse(f"{where}: expected a JSON object, got {type(data).__name__}")
-    values: dict[str, Any] = {}
-    for spec in _field_specs(record_type):
-        value = data.get(spec.key.name)
-        if value is None:
-            if spec.required:
-                raise MalformedResponse(f"{where}: {spec.key.name} is missing")
-            continue
-        try:
-            values[spec.attribute] = spec.key.parser(value, context)
-        except WrongType as error:
-            if spec.required or spec.key.strict:
-                raise MalformedResponse(f"{where}: {spec.key.name} has an unexpected type") from error
-    known = {spec.key.name for spec in _field_specs(record_type)}
-    extra = {name: value for name, value in data.items() if name not in known}
-    return record_type(raw=data, extra=extra, **values)
+    specs = _field_specs(record_type)
+    record_fields = _constructible_fields(record_type, specs)
+    names = {spec.attribute: f"a{index}" for index, spec in enumerate(specs)}
+    scope: dict[str, Any] = {
+        "MalformedResponse": MalformedResponse,
+        "WrongType": WrongType,
+        "RECORD": record_type,
+        "KNOWN": frozenset(spec.key.name for spec in specs),
+        "NOT_OBJECT": f"{where}: expected a JSON object, got ",
+        "new": object.__new__,
+        "_FLOAT_SAFE": _FLOAT_SAFE,
+        "_LARGEST_INTEGER": _LARGEST_INTEGER,
+        "_ascii_texts": _ascii_texts,
+    }
+    lines = [
+        "def parse(data, context):",
+        "    if not isinstance(data, dict):",
+        "        raise MalformedResponse(NOT_OBJECT + type(data).__name__)",
+        "    get = data.get",
+    ]
+    for record_field in record_fields[2:]:
+        if record_field.default is not MISSING:
+            scope[f"D_{names[record_field.name]}"] = record_field.default
+            lines.append(f"    {names[record_field.name]} = D_{names[record_field.name]}")
+    for index, spec in enumerate(specs):
+        lines += _field_lines(index, spec, names[spec.attribute], where, scope)
+    lines += [
+        "    record = new(RECORD)",
+        "    attributes = record.__dict__",  # set in field order, as __init__ would: instances share keys
+        "    attributes['raw'] = data",
+        "    attributes['extra'] = {} if data.keys() <= KNOWN else "
+        "{name: item for name, item in data.items() if name not in KNOWN}",
+        *(f"    attributes[{f.name!r}] = {names[f.name]}" for f in record_fields[2:]),
+        "    return record",
+    ]
+    exec(compile("\n".join(lines), f"<parser of {where}>", "exec"), scope)
+    return scope["parse"]
+
+
+def _field_lines(index: int, spec: _FieldSpec, target: str, where: str, scope: dict[str, Any]) -> list[str]:
+    """``value = data.get(key)``, then the fast paths, then the converter, raising as ``spec`` says."""
+    parser = spec.key.parser
+    scope[f"P{index}"] = parser
+    fast = _FAST_PATHS.get(parser, ())
+    if isinstance(parser, _Nested):
+        scope[f"N{index}"] = record_parser(parser.record_type)
+        fast = (
+            (("value.__class__ is list", f"[N{index}(item, context) for item in value]"),)
+            if parser.many
+            else (("value.__class__ is dict", f"N{index}(value, context)"),)
+        )
+    lines = [f"    value = get({spec.key.name!r})", "    if value is None:"]
+    if spec.required:
+        scope[f"MISSING{index}"] = f"{where}: {spec.key.name} is missing"
+        lines.append(f"        raise MalformedResponse(MISSING{index})")
+    else:
+        lines.append("        pass")
+    for condition, result in fast:
+        lines += [f"    elif {condition}:", f"        {target} = {result}"]
+    lines += ["    else:", "        try:", f"            {target} = P{index}(value, context)"]
+    if spec.required or spec.key.strict:
+        scope[f"WRONG{index}"] = f"{where}: {spec.key.name} has an unexpected type"
+        raising = f"            raise MalformedResponse(WRONG{index}) from error"
+        lines += ["        except WrongType as error:", raising]
+    else:
+        lines += ["        except WrongType:", "            pass"]
+    return lines
+
+
+def _constructible_fields(record_type: type, specs: tuple[_FieldSpec, ...]) -> tuple[Any, ...]:
+    """The record's fields, checked to be what the compiled parser can set without ``__init__``: ``raw`` and
+    ``extra`` first, then fields read from JSON, each required or with a plain default."""
+    record_fields = fields(record_type)
+    read = {spec.attribute for spec in specs}
+    base = [f.name for f in record_fields[:2]] == ["raw", "extra"]
+    own = all(f.name in read and f.init and f.default_factory is MISSING for f in record_fields[2:])
+    if not (base and own) or hasattr(record_type, "__post_init__") or hasattr(record_type, "__slots__"):
+        raise TypeError(
+            f"{record_type.__name__}: every field is read from JSON and is required or has a default"
+        )
+    return record_fields
 
 
 def _at_path(error: MalformedResponse, path: str | None) -> MalformedResponse:
@@ -262,7 +386,7 @@ def parse_record(
     """Build ``record_type`` from one JSON object; ``MalformedResponse`` names the record and key at fault,
     and the request ``path`` the object came from."""
     try:
-        return _record(record_type, data, context or ParseContext())
+        return record_parser(record_type)(data, context or ParseContext())
     except MalformedResponse as error:
         raise _at_path(error, path) from error.__cause__
 
@@ -275,8 +399,9 @@ def parse_records(
         where = f"{record_type.__name__}: expected a JSON array, got {type(data).__name__}"
         raise MalformedResponse(where, path=path)
     context = context or ParseContext()
+    parse = record_parser(record_type)
     try:
-        return [_record(record_type, item, context) for item in data]
+        return [parse(item, context) for item in data]
     except MalformedResponse as error:
         raise _at_path(error, path) from error.__cause__
 
