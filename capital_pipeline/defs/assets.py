@@ -33,6 +33,7 @@ from capital_pipeline.defs.run_scope import (
     run_identity,
     run_request_count,
 )
+from capital_pipeline.defs.staging import StagedFile, staging_directory
 from capital_pipeline.snapshot import (
     account_frames,
     fetch_accounts,
@@ -164,12 +165,20 @@ def markets(
     """Details of every epic listed in navigation or a watchlist, fetched 50 per request."""
     epics = snapshot_epics(navigation_markets, watchlist_markets)
     progress = progress_logger(context)
-    part = call_api(context, capital, "markets", lambda client: fetch_market_rows(client, epics, progress))
-    rows = part.rows  # Arrow, built batch by batch: at x30 a DataFrame of it would not fit the memory target
-    yield Output(rows, metadata=table_metadata("markets", rows, missing_epics=len(part.missing)))
-    yield checks.unique_keys_check("markets", rows)
+    # Rows go to the run's staging directory as their batches arrive: at x30 the whole table in memory, even
+    # in Arrow, would not fit the memory target next to the rest of the run.
+    staging = staging_directory(context.instance.storage_directory(), context.run.run_id)
+    staging.mkdir(parents=True, exist_ok=True)
+    path = staging / "markets.partial.parquet"
+    part = call_api(
+        context, capital, "markets", lambda client: fetch_market_rows(client, epics, path, progress)
+    )
+    staged = part.staged
+    metadata = table_metadata("markets", staged.head, rows=staged.rows, missing_epics=len(part.missing))
+    yield Output(StagedFile(staged.path, staged.rows), metadata=metadata)
+    yield checks.unique_keys_check("markets", pd.DataFrame({"epic": staged.epics}))
     snapshot_id = run_identity(context).snapshot_id
-    yield checks.drop_check("markets", rows.num_rows, warehouse.warehouse(), snapshot_id)
+    yield checks.drop_check("markets", staged.rows, warehouse.warehouse(), snapshot_id)
 
 
 @asset(

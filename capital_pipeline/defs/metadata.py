@@ -44,10 +44,13 @@ def _preview(frame: pd.DataFrame | pa.Table) -> str:
     return "\n".join(lines)
 
 
-def table_metadata(table: str, frame: pd.DataFrame | pa.Table, **extra: Any) -> dict[str, Any]:
-    """``dagster/row_count``, ``dagster/column_schema`` and a markdown preview of the first rows."""
+def table_metadata(
+    table: str, frame: pd.DataFrame | pa.Table, *, rows: int | None = None, **extra: Any
+) -> dict[str, Any]:
+    """``dagster/row_count``, ``dagster/column_schema`` and a markdown preview of the first rows; ``rows``
+    when ``frame`` holds only the first rows of a table staged as it was fetched."""
     return {
-        "dagster/row_count": len(frame),  # a DataFrame's rows or an Arrow table's
+        "dagster/row_count": len(frame) if rows is None else rows,
         "dagster/column_schema": table_schema(table),
         "preview": MetadataValue.md(_preview(frame)),
         **extra,

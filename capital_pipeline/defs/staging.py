@@ -12,7 +12,9 @@ names ``columns`` gets only those (a check of 95,000 epics need not load every m
 
 from __future__ import annotations
 
+import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
-__all__ = ["RunStagingIOManager", "remove_run_staging", "staging_directory"]
+__all__ = ["RunStagingIOManager", "StagedFile", "remove_run_staging", "staging_directory"]
 
 _STAGING = "capital_staging"
 
@@ -35,6 +37,18 @@ def remove_run_staging(storage_directory: str | Path, run_id: str) -> None:
     shutil.rmtree(staging_directory(storage_directory, run_id), ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class StagedFile:
+    """An output a step already wrote as Parquet, in its run's staging directory, as it fetched it (the
+    `markets` rows at x30 would not fit the memory target as one table): staging moves it into place."""
+
+    path: Path
+    rows: int
+
+    def __len__(self) -> int:
+        return self.rows
+
+
 class RunStagingIOManager(ConfigurableIOManager):
     """Frames as Parquet under ``<instance storage>/capital_staging/<run_id>/<asset>.parquet``."""
 
@@ -42,13 +56,15 @@ class RunStagingIOManager(ConfigurableIOManager):
     def _path(storage: str, run_id: str, asset_path: list[str]) -> Path:
         return staging_directory(storage, run_id) / f"{'__'.join(asset_path)}.parquet"
 
-    def handle_output(self, context: OutputContext, obj: pd.DataFrame | pa.Table | None) -> None:
+    def handle_output(self, context: OutputContext, obj: pd.DataFrame | pa.Table | StagedFile | None) -> None:
         if obj is None:  # `snapshots` publishes; it hands nothing on
             return
         storage = context.step_context.instance.storage_directory()
         path = self._path(storage, context.run_id, context.asset_key.path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(obj, pa.Table):
+        if isinstance(obj, StagedFile):
+            os.replace(obj.path, path)  # the same directory: a rename, never a copy
+        elif isinstance(obj, pa.Table):
             pq.write_table(obj, path)
         else:
             obj.to_parquet(path, index=False)

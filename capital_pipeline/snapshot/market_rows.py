@@ -1,18 +1,20 @@
 """The `markets` table built as its batches arrive: Arrow record batches, never one Python object per cell.
 
 At x30 (95,000 epics) a row tuple per detail held ~500 MB of Python objects, the DataFrame built from them and
-its conversion to Arrow for staging as much again, all at once. Here every 2,048 rows become an Arrow record
-batch (the tuples are dropped and their memory reused), so the step holds the table once, in Arrow's compact
-form, which staging writes and the warehouse loads without a pandas round trip.
+its conversion to Arrow for staging as much again, all at once; even the table in Arrow alone is 213 MiB.
+Here every 2,048 rows become a row group of the staged Parquet file as they arrive (the tuples are dropped
+and their memory reused), so the step never holds more than a chunk of rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from capital_pipeline.capital import CapitalClient, MarketDetails, ProgressCallback
 from capital_pipeline.capital.progress import no_progress
@@ -20,7 +22,14 @@ from capital_pipeline.snapshot.fetch import SnapshotIncomplete
 from capital_pipeline.snapshot.frames import market_row
 from capital_pipeline.warehouse import LogicalType, table_named
 
-__all__ = ["MARKETS_SCHEMA", "MarketRows", "MarketRowsPart", "arrow_schema", "fetch_market_rows"]
+__all__ = [
+    "MARKETS_SCHEMA",
+    "MarketRows",
+    "MarketRowsPart",
+    "StagedMarkets",
+    "arrow_schema",
+    "fetch_market_rows",
+]
 
 # The warehouse stores microseconds in UTC; JSON columns travel as their serialized text.
 _ARROW_TYPES = {
@@ -33,6 +42,7 @@ _ARROW_TYPES = {
 }
 # Large enough that Arrow's per-batch overhead is noise, small enough that the tuples waiting are a few MB.
 CHUNK_ROWS = 2048
+PREVIEW_ROWS = 5
 
 
 def arrow_schema(table: str) -> pa.Schema:
@@ -42,23 +52,34 @@ def arrow_schema(table: str) -> pa.Schema:
 
 
 MARKETS_SCHEMA = arrow_schema("markets")
+_EPIC = MARKETS_SCHEMA.get_field_index("epic")
 
 
 class MarketRows:
-    """A ``shape`` for ``client.market_details``: each detail becomes a row, numbered in arrival order."""
+    """A ``shape`` for ``client.market_details`` that writes each detail's row to a Parquet file as it comes.
 
-    def __init__(self, chunk_rows: int = CHUNK_ROWS) -> None:
+    Rows are written in arrival order, an epic once (its first details, as the markets table keeps them);
+    every ``chunk_rows`` rows become a row group. What the step needs besides the file (the epics for its key
+    check, the first rows for a preview, the count) is kept; the rows themselves are not.
+    """
+
+    def __init__(self, path: Path, chunk_rows: int = CHUNK_ROWS) -> None:
+        self.path = path
         self._chunk_rows = chunk_rows
         self._pending: list[tuple[Any, ...]] = []
-        self._batches: list[pa.RecordBatch] = []
-        self._count = 0
+        self._writer = pq.ParquetWriter(path, MARKETS_SCHEMA)
+        self._epics: dict[str, None] = {}
+        self._head: pa.Table | None = None
 
-    def __call__(self, details: MarketDetails) -> int:
-        self._pending.append(market_row(details))
-        self._count += 1
-        if len(self._pending) >= self._chunk_rows:
-            self._flush()
-        return self._count - 1
+    def __call__(self, details: MarketDetails) -> str:
+        row = market_row(details)
+        epic = row[_EPIC]
+        if epic not in self._epics:
+            self._epics[epic] = None
+            self._pending.append(row)
+            if len(self._pending) >= self._chunk_rows:
+                self._flush()
+        return epic
 
     def _flush(self) -> None:
         if not self._pending:
@@ -67,49 +88,60 @@ class MarketRows:
             pa.array([row[index] for row in self._pending], type=field.type)
             for index, field in enumerate(MARKETS_SCHEMA)
         ]
-        self._batches.append(pa.RecordBatch.from_arrays(columns, schema=MARKETS_SCHEMA))
+        batch = pa.Table.from_arrays(columns, schema=MARKETS_SCHEMA)
+        self._writer.write_table(batch)
+        if self._head is None:
+            self._head = batch.slice(0, PREVIEW_ROWS)
+        elif self._head.num_rows < PREVIEW_ROWS:
+            self._head = pa.concat_tables([self._head, batch]).slice(0, PREVIEW_ROWS)
         self._pending = []
 
-    def table(self, order: Sequence[int]) -> pa.Table:
-        """The rows numbered ``order``, in that order (each at most once; rows not named are left out).
-
-        Rows are taken one column at a time, each column's arrival-order copy released as its ordered copy is
-        made, so reordering costs one column's memory rather than the table's.
-        """
+    def close(self) -> StagedMarkets:
+        """Finish the file; what was written."""
         self._flush()
-        arrived = pa.Table.from_batches(self._batches, schema=MARKETS_SCHEMA)
-        self._batches = []
-        if list(order) == list(range(arrived.num_rows)):
-            return arrived
-        indices = pa.array(order, type=pa.int64())
-        columns: list[pa.ChunkedArray | None] = list(arrived.columns)
-        del arrived
-        ordered = []
-        for position, column in enumerate(columns):
-            assert column is not None
-            ordered.append(column.take(indices))
-            columns[position] = None
-        return pa.Table.from_arrays(ordered, schema=MARKETS_SCHEMA)
+        self._writer.close()
+        head = self._head if self._head is not None else MARKETS_SCHEMA.empty_table()
+        return StagedMarkets(self.path, len(self._epics), list(self._epics), head)
+
+    def abort(self) -> None:
+        """Close and delete the unfinished file."""
+        self._writer.close()
+        self.path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class StagedMarkets:
+    """The `markets` rows written to ``path`` (Parquet): how many, their epics, and the first few rows."""
+
+    path: Path
+    rows: int
+    epics: list[str]
+    head: pa.Table
 
 
 @dataclass(frozen=True)
 class MarketRowsPart:
-    """The `markets` rows of every epic asked for (one per epic) and the epics the API left out."""
+    """The `markets` rows of every epic asked for (one per epic), staged, and the epics the API left out."""
 
-    rows: pa.Table
+    staged: StagedMarkets
     missing: list[str]
 
 
 async def fetch_market_rows(
-    client: CapitalClient, epics: Iterable[str], on_progress: ProgressCallback = no_progress
+    client: CapitalClient, epics: Iterable[str], path: Path, on_progress: ProgressCallback = no_progress
 ) -> MarketRowsPart:
-    """Every epic's details as `markets` rows, ⌈E/50⌉ requests; a failed batch makes the snapshot incomplete.
+    """Every epic's details as `markets` rows written to ``path``, ⌈E/50⌉ requests; a failed batch makes the
+    snapshot incomplete (and leaves no file).
 
     Epics the API leaves out of an answer are not a failure (REFERENCE.md section 11: unknown epics are
     omitted): they are reported in ``missing`` and by the pipeline's referential checks.
     """
-    rows = MarketRows()
-    batch = await client.market_details(epics, on_progress=on_progress, shape=rows)
-    if batch.failures:
-        raise SnapshotIncomplete("market detail batches", batch.failures)
-    return MarketRowsPart(rows.table(batch.details), batch.missing)
+    rows = MarketRows(path)
+    try:
+        batch = await client.market_details(epics, on_progress=on_progress, shape=rows)
+        if batch.failures:
+            raise SnapshotIncomplete("market detail batches", batch.failures)
+    except BaseException:
+        rows.abort()
+        raise
+    return MarketRowsPart(rows.close(), batch.missing)

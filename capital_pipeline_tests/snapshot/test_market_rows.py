@@ -1,10 +1,12 @@
-"""The markets rows built batch by batch in Arrow hold what the DataFrame path holds, in the asked order."""
+"""The markets rows written to staging as batches arrive hold what the DataFrame path holds, an epic once."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from capital_pipeline.capital.parsing import ParseContext, parse_record
@@ -28,51 +30,54 @@ def test_the_schema_is_the_declared_markets_columns_in_order() -> None:
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 2, 3, 100])
-def test_rows_come_back_in_the_asked_order_whatever_the_chunking(chunk_rows: int) -> None:
+def test_the_file_holds_every_row_as_the_frame_path_makes_it_whatever_the_chunking(
+    tmp_path: Path, chunk_rows: int
+) -> None:
     records = [_details(f"E{index}", FULL if index % 2 else BARE) for index in range(7)]
-    rows = MarketRows(chunk_rows)
-    numbers = [rows(record) for record in records]
-    assert numbers == list(range(7))
-    order = [6, 0, 3, 1, 5, 2, 4]
-    table = rows.table(order)
-    expected = market_frame([records[index] for index in order])
-    assert (
-        table.to_pylist() == pa.Table.from_pandas(expected, MARKETS_SCHEMA, preserve_index=False).to_pylist()
-    )
+    rows = MarketRows(tmp_path / "markets.parquet", chunk_rows)
+    assert [rows(record) for record in records] == [f"E{index}" for index in range(7)]
+    staged = rows.close()
+    expected = pa.Table.from_pandas(market_frame(records), MARKETS_SCHEMA, preserve_index=False)
+    assert pq.read_table(staged.path).to_pylist() == expected.to_pylist()
+    assert (staged.rows, staged.epics) == (7, [f"E{index}" for index in range(7)])
+    assert staged.head.to_pylist() == expected.slice(0, 5).to_pylist()
 
 
-def test_rows_not_in_the_order_are_left_out() -> None:
-    rows = MarketRows(2)
-    for epic in ("A", "B", "A-again", "C"):
-        rows(_details(epic))
-    table = rows.table([3, 0, 1])
-    assert table.column("epic").to_pylist() == ["C", "A", "B"]
+def test_an_epic_that_comes_again_keeps_its_first_details(tmp_path: Path) -> None:
+    rows = MarketRows(tmp_path / "markets.parquet", 2)
+    first, again = _details("A"), _details("A", BARE)
+    for record in (first, _details("B"), again, _details("C")):
+        rows(record)
+    staged = rows.close()
+    table = pq.read_table(staged.path)
+    assert table.column("epic").to_pylist() == ["A", "B", "C"]
+    assert table.column("instrument_name").to_pylist()[0] == first.instrument.name != again.instrument.name
 
 
-def test_arrival_order_is_kept_without_copying_when_it_is_the_asked_order() -> None:
-    rows = MarketRows(2)
-    for epic in ("A", "B", "C"):
-        rows(_details(epic))
-    assert rows.table([0, 1, 2]).column("epic").to_pylist() == ["A", "B", "C"]
-    assert MarketRows().table([]).num_rows == 0
+def test_no_rows_make_an_empty_file_with_the_schema(tmp_path: Path) -> None:
+    staged = MarketRows(tmp_path / "markets.parquet").close()
+    assert pq.read_table(staged.path).schema.names == MARKETS_SCHEMA.names
+    assert (staged.rows, staged.epics, staged.head.num_rows) == (0, [], 0)
 
 
 @pytest.mark.anyio
-async def test_fetching_keeps_every_known_epic_once_in_the_asked_order_and_reports_the_missing() -> None:
+async def test_fetching_stages_every_known_epic_once_and_reports_the_missing(tmp_path: Path) -> None:
     api = FakeCapital(FakeClock())
     known = sorted({epic for _, _, epics in api.tree.values() for epic in epics})
-    asked = [*reversed(known), "NOT_LISTED", known[0]]
     async with client_for(api) as client:
-        part = await fetch_market_rows(client, asked)
-    assert part.rows.column("epic").to_pylist() == list(reversed(known))
+        part = await fetch_market_rows(client, [*known, "NOT_LISTED", known[0]], tmp_path / "m.parquet")
+    assert sorted(pq.read_table(part.staged.path).column("epic").to_pylist()) == known
     assert part.missing == ["NOT_LISTED"]
-    assert part.rows.schema == MARKETS_SCHEMA
 
 
 @pytest.mark.anyio
-async def test_a_batch_that_cannot_be_read_makes_the_snapshot_incomplete() -> None:
+async def test_a_batch_that_cannot_be_read_makes_the_snapshot_incomplete_and_leaves_no_file(
+    tmp_path: Path,
+) -> None:
     api = FakeCapital(FakeClock())
     api.answer_next("GET /markets", *[lambda: error(400, "error.invalid.epics")] * 10)
+    path = tmp_path / "m.parquet"
     async with client_for(api) as client:
         with pytest.raises(SnapshotIncomplete, match="1 market detail batches could not be read"):
-            await fetch_market_rows(client, ["SILVER", "GOLD"])
+            await fetch_market_rows(client, ["SILVER", "GOLD"], path)
+    assert not path.exists()
