@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from capital_pipeline.capital.concurrency import task_group
 from capital_pipeline.capital.errors import LOCAL_ERRORS, RequestFailure
 from capital_pipeline.capital.progress import ProgressCallback
-from capital_pipeline.capital.records import MarketSummary, NavigationNode, NavigationPage
+from capital_pipeline.capital.records import MarketSummary, NavigationNode
 
 if TYPE_CHECKING:
     from capital_pipeline.capital.client import CapitalClient
@@ -69,7 +69,10 @@ class _Walk:
     def __init__(self, client: CapitalClient, limit: int, on_progress: ProgressCallback) -> None:
         self.client, self.limit, self.on_progress = client, limit, on_progress
         self.names: dict[str, str | None] = {}
-        self.pages: dict[str, NavigationPage] = {}
+        # Each page's child nodes and markets, not the page (whose raw body would keep a second list of them).
+        self.children: dict[str, list[NavigationNode]] = {}
+        self.markets: dict[str, list[MarketSummary]] = {}
+        self.first_summaries: dict[str, MarketSummary] = {}
         self.failures: list[RequestFailure] = []
 
     def discover(self, node: NavigationNode, group: asyncio.TaskGroup) -> None:
@@ -84,10 +87,20 @@ class _Walk:
         except LOCAL_ERRORS as error:
             self.failures.append(RequestFailure.of(node_id, error))
         else:
-            self.pages[node_id] = page
-            for child in page.nodes or []:
+            self.children[node_id] = page.nodes or []
+            self.markets[node_id] = self._shared(page.markets or [])
+            for child in self.children[node_id]:
                 self.discover(child, group)
-        self.on_progress("navigation", len(self.pages) + len(self.failures), len(self.names))
+        self.on_progress("navigation", len(self.children) + len(self.failures), len(self.names))
+
+    def _shared(self, markets: list[MarketSummary]) -> list[MarketSummary]:
+        """``markets`` with each summary equal to one already seen (same epic under another node: about a
+        quarter of them) replaced by that one, so a large tree holds each distinct summary once."""
+        for position, market in enumerate(markets):
+            first = self.first_summaries.setdefault(market.epic, market)
+            if first is not market and _equal(first, market):
+                markets[position] = first
+        return markets
 
     def assemble(self, top: list[NavigationNode]) -> NavigationCrawl:
         nodes: list[CrawledNode] = []
@@ -114,12 +127,17 @@ class _Walk:
         return NavigationCrawl(nodes, memberships, truncated, failures, self.limit)
 
     def _children(self, node_id: str) -> list[NavigationNode]:
-        page = self.pages.get(node_id)
-        return (page.nodes or []) if page else []
+        return self.children.get(node_id, [])
 
     def _markets(self, node_id: str) -> list[MarketSummary]:
-        page = self.pages.get(node_id)
-        return (page.markets or []) if page else []
+        return self.markets.get(node_id, [])
+
+
+def _equal(first: MarketSummary, other: MarketSummary) -> bool:
+    try:
+        return first == other
+    except RecursionError:  # raw nested nearly as deep as the decoder allows: keep both
+        return False
 
 
 async def walk_navigation(

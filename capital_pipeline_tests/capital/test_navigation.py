@@ -96,3 +96,31 @@ async def test_progress_is_reported_for_every_node() -> None:
     assert [done for _, done, _ in seen] == list(range(1, 8))
     assert seen[-1] == ("navigation", 7, 7)
     assert all(stage == "navigation" and total is not None and done <= total for stage, done, total in seen)
+
+
+@pytest.mark.anyio
+async def test_an_epic_listed_under_two_nodes_keeps_one_summary_when_both_pages_agree() -> None:
+    async with client_for(fake()) as client:
+        crawl = await client.crawl_navigation(limit=5)
+    gold = [m.market for m in crawl.memberships if m.epic == "GOLD"]
+    assert [m.node_id for m in crawl.memberships if m.epic == "GOLD"] == ["metals", "energies"]
+    assert gold[0] is gold[1] is crawl.markets["GOLD"]
+    assert gold[0].raw["epic"] == "GOLD" and gold[0].bid == 1.5
+
+
+@pytest.mark.anyio
+async def test_an_epic_whose_summaries_differ_between_nodes_keeps_each_as_its_page_sent_it() -> None:
+    api = fake()
+    async with client_for(api) as client:
+        original = client.get_json
+
+        async def energies_quote_gold_higher(path, params=None, **options):
+            body = await original(path, params, **options)
+            if path.endswith("/energies"):
+                body["markets"][1]["bid"] = 2.5
+            return body
+
+        client.get_json = energies_quote_gold_higher  # type: ignore[method-assign]
+        crawl = await client.crawl_navigation(limit=5)
+    bids = {m.node_id: m.market.bid for m in crawl.memberships if m.epic == "GOLD"}
+    assert bids == {"metals": 1.5, "energies": 2.5} and crawl.markets["GOLD"].bid == 1.5
