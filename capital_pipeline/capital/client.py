@@ -23,7 +23,12 @@ import httpx
 from capital_pipeline.capital import history
 from capital_pipeline.capital.auth import ANONYMOUS, SessionAuth, SessionManager, SessionStore
 from capital_pipeline.capital.config import API_PREFIX, ClientSettings, Credentials
-from capital_pipeline.capital.errors import BadRequest, MalformedResponse, error_from_response
+from capital_pipeline.capital.errors import (
+    BadRequest,
+    MalformedResponse,
+    SessionExpired,
+    error_from_response,
+)
 from capital_pipeline.capital.login import Logins, check_switched, session_headers
 from capital_pipeline.capital.markets import MarketDetailsBatch, fetch_market_details, itself
 from capital_pipeline.capital.navigation import NavigationCrawl, walk_navigation
@@ -287,20 +292,34 @@ class CapitalClient:
         read that account throughout. The switch back's token then replaces the session's, in case the server
         retired the session's token when the fork first switched (the API does not say it keeps it).
         """
-        bundle = await self._session.current()
-        original = bundle.account_id
+        base = fork = await self._session.current()
+        original = base.account_id
         preferences: dict[str, Preferences] = {}
-        if original is not None and original in account_ids:
-            preferences[original] = await self._preferences_with(bundle)
-        fork = bundle
-        for account_id in dict.fromkeys(account_ids):
-            if account_id != original:
-                fork = await self._logins.switch(fork, account_id)
-                preferences[account_id] = await self._preferences_with(fork)
-        if fork is not bundle and original is not None:
-            back = await self._logins.switch(fork, original)
-            await self._session.took_over(bundle, back)
+        for account_id in sorted(dict.fromkeys(account_ids), key=lambda account_id: account_id != original):
+            base, fork, read = await self._on_fork(base, fork, account_id)
+            assert read is not None
+            preferences[account_id] = read
+        if fork.account_id != original and original is not None:
+            base, back, _ = await self._on_fork(base, fork, original, read=False)
+            await self._session.took_over(base, back)
         return preferences
+
+    async def _on_fork(
+        self, base: TokenBundle, fork: TokenBundle, account_id: str, *, read: bool = True
+    ) -> tuple[TokenBundle, TokenBundle, Preferences | None]:
+        """Switch ``fork`` to ``account_id`` (if not there) and read its preferences. A session that expired
+        meanwhile is replaced once, as for any request, and the fork starts again from the new one."""
+        for attempt in (1, 2):
+            try:
+                if fork.account_id != account_id:
+                    fork = await self._logins.switch(fork, account_id)
+                return base, fork, await self._preferences_with(fork) if read else None
+            except SessionExpired:
+                if attempt == 2:
+                    raise
+                self._session.refused(base)
+                base = fork = await self._session.current()
+        raise AssertionError("unreachable")
 
     async def _preferences_with(self, tokens: TokenBundle) -> Preferences:
         path = "/accounts/preferences"

@@ -82,6 +82,22 @@ async def test_preferences_of_every_account_switch_on_forked_tokens_and_hand_bac
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("route", ["GET /accounts/preferences", "PUT /session"])
+async def test_a_session_expiring_in_the_preferences_chain_relogs_in_once_and_goes_on(route: str) -> None:
+    api = FakeCapital(FakeClock())
+    api.answer_next(route, error(401, "error.invalid.session.token"))
+    ids = [account["accountId"] for account in ACCOUNTS]
+    async with client_for(api) as client:
+        preferences = await client.preferences_of(ids)
+        details = await client.session_details()
+    assert {account_id: p.hedging_mode for account_id, p in preferences.items()} == {
+        ids[0]: False,
+        ids[1]: True,
+    }
+    assert len(api.arrivals("POST /session")) == 2 and details.account_id == ids[0]
+
+
+@pytest.mark.anyio
 async def test_switching_to_an_unknown_account_is_a_bad_request() -> None:
     api = FakeCapital(FakeClock())
     api.answer_next("PUT /session", error(400, "error.invalid.accountId"))
