@@ -12,6 +12,9 @@ Two tables:
   (x30 at 10 per second would last about 16 minutes): the same ratios, the peak memory of the run's processes
   (sampled every 50 ms, summed over the tree) and of the simulator, and a plot in ``docs/scale.png``.
 
+"API steps/bound" is the client's crawl inside the run: the API steps' durations over their requests at the
+rate (the issue's client ratio, at each scale), free of what the run adds around them.
+
 ``python -m benchmarks pipeline_run --quick`` (or ``BENCH_SCALES=1,3``) skips the larger scales.
 """
 
@@ -216,12 +219,25 @@ def print_overhead(run: RunFigures) -> None:
         )
 
 
+def api_steps_ratio(run: RunFigures) -> float:
+    """The steps that call the API, each from its start to its end, ÷ their requests at the rate: the client's
+    crawl inside the run, free of what the run adds around it (imports, bookkeeping, publishing)."""
+    requests = _step_requests(run)
+    took = requests_total = 0.0
+    for step, events in run.timings["steps"].items():
+        if requests.get(step):
+            end = events.get("STEP_SUCCESS", events.get("STEP_FAILURE", events["STEP_START"]))
+            took += end - events["STEP_START"]
+            requests_total += requests[step]
+    return took / (requests_total / run.rate) if requests_total else float("nan")
+
+
 def print_runs(runs: list[RunFigures]) -> None:
     """One row per run: the issue's ratios and the peak memory."""
     header = (
         f"{'run':<30} {'scale':>5} {'rate':>4} {'requests/plan':>17} {'429s':>4} {'wall s':>7} "
-        f"{'bound s':>7} {'wall/bound':>10} {'wall-bound':>10} {'run MiB':>7} {'max proc':>8} {'sim MiB':>7} "
-        f"{'sim CPU s':>9}"
+        f"{'bound s':>7} {'wall/bound':>10} {'wall-bound':>10} {'API steps/bound':>15} {'run MiB':>7} "
+        f"{'max proc':>8} {'sim MiB':>7} {'sim CPU s':>9}"
     )
     print(header)
     for run in runs:
@@ -229,6 +245,7 @@ def print_runs(runs: list[RunFigures]) -> None:
             f"{run.label:<30} {run.scale:>5} {run.rate:>4} "
             f"{f'{run.requests}/{run.plan}={run.requests / run.plan:.3f}':>17} {run.too_many:>4} "
             f"{run.wall:>7.1f} {run.bound:>7.1f} {run.wall / run.bound:>10.3f} {run.wall - run.bound:>10.1f} "
+            f"{api_steps_ratio(run):>15.3f} "
             f"{run.peak_tree_mib:>7.0f} {run.peak_process_mib:>8.0f} {run.simulator_mib:>7.0f} "
             f"{run.simulator_cpu:>9.1f}"
         )
