@@ -3,8 +3,9 @@
 The simulator runs in its own process (no shared GIL) with strict limits (10 requests per second per user,
 counted over any rolling second), at 50, 150 and 400 ms latency in turn (one simulator, its latency changed
 between snapshots). Our client does the minimal request plan: encryption key,
-login; accounts; a preferences read per account with the switches between them; the navigation tree; market
-details in batches of 50; watchlists. The baseline does the same work the way an ordinary wrapper does it, one
+login; then, side by side, accounts and a preferences read per account with the switches between them (on
+forked tokens, so the session stays on its account), the navigation tree, watchlists, and market details in
+batches of 50. The baseline does the same work the way an ordinary wrapper does it, one
 request after another and one epic per call; it is timed on a sample of epics at 150 ms and extrapolated.
 """
 
