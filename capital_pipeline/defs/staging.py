@@ -5,9 +5,11 @@ each other's frames; here ``snapshots`` publishes exactly what its own run fetch
 deleted when the run succeeds (the warehouse has the data) and kept after a failure, so that "re-execute
 from failure" can still load what the failed run had already fetched.
 
-A step hands on a pandas DataFrame or an Arrow table; the reader says what it wants: an input annotated
-``pa.Table`` gets Arrow (``snapshots`` publishes without a pandas round trip), and an input whose metadata
-names ``columns`` gets only those (a check of 95,000 epics need not load every market's details).
+A step hands on a pandas DataFrame, an Arrow table or a file it staged itself; the reader says what it
+wants: an input annotated ``pa.Table`` gets Arrow (``snapshots`` publishes without a pandas round trip), one
+annotated ``Path`` gets the staged file itself (the warehouse streams the markets from it, never holding the
+table), and an input whose metadata names ``columns`` gets only those (a check of 95,000 epics need not load
+every market's details).
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class RunStagingIOManager(ConfigurableIOManager):
         else:
             obj.to_parquet(path, index=False)
 
-    def load_input(self, context: InputContext) -> pd.DataFrame | pa.Table:
+    def load_input(self, context: InputContext) -> pd.DataFrame | pa.Table | Path:
         upstream = context.upstream_output
         if upstream is None:
             raise FileNotFoundError(f"{context.name}: no upstream output to load")
@@ -80,6 +82,8 @@ class RunStagingIOManager(ConfigurableIOManager):
                 "so materialize the whole `capital` group (or run capital_snapshot_job)."
             )
         columns = (context.definition_metadata or {}).get("columns")
+        if context.dagster_type.typing_type is Path:
+            return path
         if context.dagster_type.typing_type is pa.Table:
             return pq.read_table(path, columns=columns)
         return pd.read_parquet(path, columns=columns)

@@ -1,31 +1,39 @@
 """Frames in, Arrow tables out: check a DataFrame or an Arrow table against its declaration, convert in bulk.
 
-Everything here runs before a transaction opens, so a frame that breaks its declaration writes nothing.
+Everything here runs before a transaction opens, so a frame that breaks its declaration writes nothing. A
+Parquet file is the exception: it is read, checked and converted batch by batch inside the transaction
+(``snapshot_batches``), so that a table larger than memory allows is never held whole; a bad batch, or a key
+repeated across batches, fails the transaction and so still writes nothing.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from .declarations import SNAPSHOT_AT, SNAPSHOT_ID, Column, LogicalType, Table
 from .dialects import Dialect
 from .errors import WarehouseError
 
-__all__ = ["NUL_REPLACEMENT", "UTC_MICROSECONDS", "Frame", "snapshot_rows"]
+__all__ = ["NUL_REPLACEMENT", "UTC_MICROSECONDS", "Frame", "snapshot_batches", "snapshot_rows"]
 
 log = logging.getLogger(__name__)
 
-# One table's rows as published: a DataFrame, or an Arrow table (JSON columns then hold JSON text).
-Frame: TypeAlias = pd.DataFrame | pa.Table
+# One table's rows as published: a DataFrame, an Arrow table (JSON columns then hold JSON text), or the path
+# of a Parquet file holding such a table, read batch by batch.
+Frame: TypeAlias = pd.DataFrame | pa.Table | Path
+# Rows per batch read from a Parquet file: a few MB of markets rows, few enough inserts to cost nothing.
+BATCH_ROWS = 16_384
 
 # Both databases keep microseconds; nanoseconds from pandas are truncated, not rejected.
 UTC_MICROSECONDS = pa.timestamp("us", tz="UTC")
@@ -164,7 +172,7 @@ def _column_array(
     return array
 
 
-def _check_columns(table: Table, frame: Frame) -> None:
+def _check_columns(table: Table, frame: pd.DataFrame | pa.Table) -> None:
     declared = [column.name for column in table.frame_columns]
     names = frame.column_names if isinstance(frame, pa.Table) else frame.columns
     provided = [str(name) for name in names]
@@ -211,12 +219,26 @@ def _check_unique_keys(table: Table, rows: pa.Table) -> None:
     )
 
 
-def _frame_column(frame: Frame, name: str) -> pd.Series | pa.ChunkedArray:
+def _frame_column(frame: pd.DataFrame | pa.Table, name: str) -> pd.Series | pa.ChunkedArray:
     return frame.column(name) if isinstance(frame, pa.Table) else frame[name]
 
 
+def _converted(
+    table: Table, frame: pd.DataFrame | pa.Table, snapshot_id: str, snapshot_at: datetime, dialect: Dialect
+) -> pa.Table:
+    arrays = [
+        _column_array(table, column, _frame_column(frame, column.name), dialect)
+        for column in table.frame_columns
+    ]
+    stamps = [
+        pa.repeat(pa.scalar(snapshot_id, pa.string()), len(frame)),
+        pa.repeat(pa.scalar(snapshot_at, UTC_MICROSECONDS), len(frame)),
+    ]
+    return pa.Table.from_arrays([*stamps, *arrays], names=[column.name for column in table.columns])
+
+
 def snapshot_rows(
-    table: Table, frame: Frame, snapshot_id: str, snapshot_at: datetime, dialect: Dialect
+    table: Table, frame: pd.DataFrame | pa.Table, snapshot_id: str, snapshot_at: datetime, dialect: Dialect
 ) -> pa.Table:
     """``frame`` checked against ``table`` and converted, with ``snapshot_id``/``snapshot_at`` stamped first.
 
@@ -227,14 +249,38 @@ def snapshot_rows(
     ``dialect`` cannot store become U+FFFD, with a warning in the log.
     """
     _check_columns(table, frame)
-    arrays = [
-        _column_array(table, column, _frame_column(frame, column.name), dialect)
-        for column in table.frame_columns
-    ]
-    stamps = [
-        pa.repeat(pa.scalar(snapshot_id, pa.string()), len(frame)),
-        pa.repeat(pa.scalar(snapshot_at, UTC_MICROSECONDS), len(frame)),
-    ]
-    rows = pa.Table.from_arrays([*stamps, *arrays], names=[column.name for column in table.columns])
+    rows = _converted(table, frame, snapshot_id, snapshot_at, dialect)
     _check_unique_keys(table, rows)
     return rows
+
+
+def parquet_rows(path: Path) -> int:
+    """How many rows the Parquet file at ``path`` holds (from its footer), or ``WarehouseError``."""
+    try:
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    except (OSError, pa.ArrowException) as error:
+        raise WarehouseError(f"cannot read Parquet file {path}: {error}") from None
+
+
+def snapshot_batches(
+    table: Table, path: Path, snapshot_id: str, snapshot_at: datetime, dialect: Dialect
+) -> Iterator[pa.Table]:
+    """The Parquet file at ``path`` as ``snapshot_rows`` would convert it, ``BATCH_ROWS`` at a time.
+
+    The same checks, each batch as it is read; keys repeated across batches raise ``WarehouseError`` after
+    the last batch, so a caller writing batches inside a transaction must let that error roll it back.
+    """
+    try:
+        source = pq.ParquetFile(path)
+        _check_columns(table, source.schema_arrow.empty_table())
+        own_keys = [key for key in table.keys if key != SNAPSHOT_ID.name]
+        keys: list[pa.Table] = []
+        for batch in source.iter_batches(batch_size=BATCH_ROWS):
+            rows = _converted(table, pa.Table.from_batches([batch]), snapshot_id, snapshot_at, dialect)
+            keys.append(rows.select(own_keys))
+            yield rows
+    except (OSError, pa.ArrowException) as error:
+        raise WarehouseError(f"{table.name}: cannot read Parquet file {path}: {error}") from None
+    if keys:
+        # Only the key columns are kept across batches (95,000 epics: a few MB).
+        _check_unique_keys(table, pa.concat_tables(keys))

@@ -35,6 +35,10 @@ class Session(Protocol):
     def insert(self, table: Table, rows: pa.Table) -> None:
         """Append ``rows`` (every column of ``table``) in one bulk operation."""
 
+    def bound_memory(self) -> None:
+        """Rows larger than memory should hold are about to be streamed in: keep the database's own buffers
+        small for the rest of the session (a no-op where the database is not in this process)."""
+
 
 class Backend(Protocol):
     """A database the warehouse lives in."""

@@ -90,6 +90,9 @@ class SQLAlchemySession:
             result = self._connection.execute(sa.text(sql), dict(params or {}))
             return pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))
 
+    def bound_memory(self) -> None:
+        """Nothing to do: the database server keeps its own memory."""
+
     def insert(self, table: Table, rows: pa.Table) -> None:
         """COPY on PostgreSQL, batched multi-row INSERTs elsewhere."""
         with _translated(table.name):

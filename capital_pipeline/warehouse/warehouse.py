@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
@@ -15,7 +17,7 @@ from .ddl import add_column_sql, comment_statements, schema_statements
 from .declarations import Table
 from .duckdb_backend import DuckDBBackend
 from .errors import WarehouseError, WarehouseMissing
-from .frames import Frame, snapshot_rows
+from .frames import Frame, parquet_rows, snapshot_batches, snapshot_rows
 from .reader_copy import duckdb_file
 from .sessions import Backend, Params, Session
 from .snapshot import FAILED, SUCCEEDED, Snapshot, SnapshotRecord
@@ -44,10 +46,18 @@ def _open_backend(url: str | os.PathLike[str], lock_timeout: float) -> Backend:
     return SQLAlchemyBackend(sa.make_url(str(url)), lock_timeout)
 
 
-def _replace_snapshot_rows(session: Session, table: Table, snapshot_id: str, rows: pa.Table) -> None:
+def _replace_snapshot_rows(
+    session: Session, table: Table, snapshot_id: str, rows: pa.Table | Callable[[], Iterator[pa.Table]]
+) -> None:
+    """Delete the snapshot's rows of ``table``, then insert ``rows``: a table, or batches read in turn."""
     target = session.namespace.qualify(table.name)
     session.execute(f"DELETE FROM {target} WHERE snapshot_id = :snapshot_id", {"snapshot_id": snapshot_id})
-    session.insert(table, rows)
+    if isinstance(rows, pa.Table):
+        session.insert(table, rows)
+        return
+    session.bound_memory()
+    for batch in rows():
+        session.insert(table, batch)
 
 
 class Warehouse:
@@ -107,11 +117,13 @@ class Warehouse:
         """Write every table of ``snapshot`` and its ``snapshots`` row in one transaction; return row counts.
 
         ``frames`` maps each data table's name to its rows (without ``snapshot_id``/``snapshot_at``, which
-        are stamped here): a pandas DataFrame or a ``pyarrow.Table``, mixed freely. Columns are matched by
-        name and cast to the declared types; in an Arrow table, JSON columns are strings holding JSON text,
-        stored verbatim, and timestamps are timezone-aware. Frames are checked first, so a bad frame writes
-        nothing; re-publishing a snapshot replaces its rows; any failure rolls the whole snapshot back and
-        leaves earlier snapshots intact.
+        are stamped here): a pandas DataFrame, a ``pyarrow.Table`` or the ``Path`` of a Parquet file holding
+        such a table, mixed freely. Columns are matched by name and cast to the declared types; in Arrow,
+        JSON columns are strings holding JSON text, stored verbatim, and timestamps are timezone-aware.
+        Frames are checked first, so a bad frame writes nothing; a Parquet file is read, checked and written
+        batch by batch (never held whole), and a bad batch or a key repeated across batches rolls the
+        transaction back. Re-publishing a snapshot replaces its rows; any failure rolls the whole snapshot
+        back and leaves earlier snapshots intact.
         """
         declared = {table.name for table in DATA_TABLES}
         if set(frames) != declared:
@@ -121,8 +133,16 @@ class Warehouse:
             )
         dialect = self._backend.dialect
         stamp = (snapshot.snapshot_id, snapshot.snapshot_at, dialect)
-        rows = {table: snapshot_rows(table, frames[table.name], *stamp) for table in DATA_TABLES}
-        counts = {table.name: table_rows.num_rows for table, table_rows in rows.items()}
+        rows: dict[Table, pa.Table | Callable[[], Iterator[pa.Table]]] = {}
+        counts: dict[str, int] = {}
+        for table in DATA_TABLES:
+            frame = frames[table.name]
+            if isinstance(frame, Path):
+                counts[table.name] = parquet_rows(frame)
+                rows[table] = functools.partial(snapshot_batches, table, frame, *stamp)
+            else:
+                converted = snapshot_rows(table, frame, *stamp)
+                counts[table.name], rows[table] = converted.num_rows, converted
         rows[SNAPSHOTS] = snapshot_rows(SNAPSHOTS, snapshot.row(SUCCEEDED, counts, None), *stamp)
         with self._backend.session(self.schema, write=True) as session:
             for table, table_rows in rows.items():
