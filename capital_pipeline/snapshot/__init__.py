@@ -9,7 +9,6 @@ from capital_pipeline.snapshot.fetch import (
     SnapshotIncomplete,
     WatchlistsPart,
     fetch_accounts,
-    fetch_market_details,
     fetch_navigation,
     fetch_watchlists,
 )
@@ -29,7 +28,6 @@ __all__ = [
     "WatchlistsPart",
     "account_frames",
     "fetch_accounts",
-    "fetch_market_details",
     "fetch_navigation",
     "fetch_watchlists",
     "market_frame",

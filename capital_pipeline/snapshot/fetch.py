@@ -7,14 +7,11 @@ raises ``SnapshotIncomplete`` instead of leaving a hole that would look like a d
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from capital_pipeline.capital import (
     Account,
     CapitalClient,
-    MarketDetailsBatch,
     MarketSummary,
     NavigationCrawl,
     Preferences,
@@ -23,14 +20,12 @@ from capital_pipeline.capital import (
 )
 from capital_pipeline.capital.errors import RequestFailure
 from capital_pipeline.capital.progress import no_progress
-from capital_pipeline.snapshot.frames import market_row
 
 __all__ = [
     "AccountsPart",
     "SnapshotIncomplete",
     "WatchlistsPart",
     "fetch_accounts",
-    "fetch_market_details",
     "fetch_navigation",
     "fetch_watchlists",
 ]
@@ -93,18 +88,3 @@ async def fetch_watchlists(client: CapitalClient) -> WatchlistsPart:
     watchlists = await client.watchlists()
     members = await asyncio.gather(*(client.watchlist_markets(w.watchlist_id) for w in watchlists))
     return WatchlistsPart(watchlists, {w.watchlist_id: m for w, m in zip(watchlists, members, strict=True)})
-
-
-async def fetch_market_details(
-    client: CapitalClient, epics: Iterable[str], on_progress: ProgressCallback = no_progress
-) -> MarketDetailsBatch[tuple[Any, ...]]:
-    """Rows (``frames.market_row``) of every epic's details, ⌈E/50⌉ requests; a failed batch makes the
-    snapshot incomplete.
-
-    Epics the API leaves out of an answer are not a failure (REFERENCE.md section 11: unknown epics are
-    omitted): they are reported in ``missing`` and by the pipeline's referential checks.
-    """
-    batch = await client.market_details(epics, on_progress=on_progress, shape=market_row)
-    if batch.failures:
-        raise SnapshotIncomplete("market detail batches", batch.failures)
-    return batch

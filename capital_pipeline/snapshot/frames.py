@@ -12,17 +12,15 @@ by one node, say) keeps its first row, as the markets table keeps an epic's firs
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from capital_pipeline.capital import MarketDetails, NavigationCrawl
 from capital_pipeline.capital.parsing import json_text
 from capital_pipeline.capital.records import DealingRule
+from capital_pipeline.snapshot.fetch import AccountsPart, WatchlistsPart
 from capital_pipeline.warehouse import table_named
-
-if TYPE_CHECKING:  # fetch.py shapes market rows with this module, so only the types come back
-    from capital_pipeline.snapshot.fetch import AccountsPart, WatchlistsPart
 
 __all__ = [
     "account_frames",

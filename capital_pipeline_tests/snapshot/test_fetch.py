@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from capital_pipeline.capital.errors import RequestFailure
 from capital_pipeline.snapshot import (
-    SnapshotIncomplete,
     fetch_accounts,
-    fetch_market_details,
     fetch_watchlists,
 )
-from capital_pipeline_tests.capital.fake_api import ACCOUNTS, FakeCapital, FakeClock, client_for, error
+from capital_pipeline_tests.capital.fake_api import ACCOUNTS, FakeCapital, FakeClock, client_for
 
 
 @pytest.mark.anyio
@@ -44,14 +41,3 @@ async def test_watchlists_take_one_list_and_one_read_per_watchlist() -> None:
     }
     assert len(api.arrivals("GET /watchlists/{watchlistId}")) == 2
     assert len(api.arrivals("GET /watchlists")) == 1
-
-
-@pytest.mark.anyio
-async def test_a_batch_that_cannot_be_read_makes_the_snapshot_incomplete() -> None:
-    api = FakeCapital(FakeClock())
-    api.answer_next("GET /markets", *[lambda: error(400, "error.invalid.epics")] * 10)
-    async with client_for(api) as client:
-        with pytest.raises(SnapshotIncomplete, match="1 market detail batches could not be read") as raised:
-            await fetch_market_details(client, ["SILVER", "GOLD"])
-    assert all(isinstance(failure, RequestFailure) for failure in raised.value.failures)
-    assert "error.invalid.epics" in str(raised.value)
