@@ -25,8 +25,9 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
+# Two workers, each taking whole test files (their fixtures share a simulator or a Dagster home per file).
 test: $(STAMP) $(CHROMIUM)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # e.g. make demo DEMO_ARGS="--rate 100" (a faster simulator and client) or DEMO_ARGS="--day 0"
 DEMO_ARGS ?=
