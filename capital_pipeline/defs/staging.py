@@ -47,9 +47,6 @@ class StagedFile:
     path: Path
     rows: int
 
-    def __len__(self) -> int:
-        return self.rows
-
 
 class RunStagingIOManager(ConfigurableIOManager):
     """Frames as Parquet under ``<instance storage>/capital_staging/<run_id>/<asset>.parquet``."""

@@ -20,38 +20,22 @@ from capital_pipeline.capital import CapitalClient, MarketDetails, ProgressCallb
 from capital_pipeline.capital.progress import no_progress
 from capital_pipeline.snapshot.fetch import SnapshotIncomplete
 from capital_pipeline.snapshot.frames import market_row
-from capital_pipeline.warehouse import LogicalType, table_named
+from capital_pipeline.warehouse import arrow_schema, table_named
 
 __all__ = [
     "MARKETS_SCHEMA",
     "MarketRows",
     "MarketRowsPart",
     "StagedMarkets",
-    "arrow_schema",
     "fetch_market_rows",
 ]
 
-# The warehouse stores microseconds in UTC; JSON columns travel as their serialized text.
-_ARROW_TYPES = {
-    LogicalType.TEXT: pa.string(),
-    LogicalType.JSON: pa.string(),
-    LogicalType.INTEGER: pa.int64(),
-    LogicalType.FLOAT: pa.float64(),
-    LogicalType.BOOLEAN: pa.bool_(),
-    LogicalType.TIMESTAMP: pa.timestamp("us", tz="UTC"),
-}
 # Large enough that Arrow's per-batch overhead is noise, small enough that the tuples waiting are a few MB.
 CHUNK_ROWS = 2048
 PREVIEW_ROWS = 5
 
 
-def arrow_schema(table: str) -> pa.Schema:
-    """The Arrow schema of ``table``'s frame columns (publishing stamps snapshot_id and snapshot_at)."""
-    columns = table_named(table).frame_columns
-    return pa.schema([pa.field(column.name, _ARROW_TYPES[column.type]) for column in columns])
-
-
-MARKETS_SCHEMA = arrow_schema("markets")
+MARKETS_SCHEMA = arrow_schema(table_named("markets"))
 _EPIC = MARKETS_SCHEMA.get_field_index("epic")
 
 

@@ -7,6 +7,7 @@ snapshot. People read a DuckDB warehouse through ``open_reader`` (its reader cop
 from .catalogue import column_schema, render_catalogue
 from .declarations import Column, LogicalType, Table, WriteMode
 from .errors import WarehouseError, WarehouseLocked, WarehouseMissing
+from .frames import arrow_schema
 from .reader_copy import duckdb_file, open_reader, reader_copy_path
 from .snapshot import Snapshot, SnapshotRecord
 from .tables import DATA_TABLES, SNAPSHOTS, TABLES, table_named
@@ -30,6 +31,7 @@ __all__ = [
     "WarehouseLocked",
     "WarehouseMissing",
     "WriteMode",
+    "arrow_schema",
     "column_schema",
     "duckdb_file",
     "open_reader",

@@ -25,7 +25,14 @@ from .declarations import SNAPSHOT_AT, SNAPSHOT_ID, Column, LogicalType, Table
 from .dialects import Dialect
 from .errors import WarehouseError
 
-__all__ = ["NUL_REPLACEMENT", "UTC_MICROSECONDS", "Frame", "snapshot_batches", "snapshot_rows"]
+__all__ = [
+    "NUL_REPLACEMENT",
+    "UTC_MICROSECONDS",
+    "Frame",
+    "arrow_schema",
+    "snapshot_batches",
+    "snapshot_rows",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,13 @@ _ARROW_TYPES = {
     LogicalType.FLOAT: pa.float64(),
     LogicalType.BOOLEAN: pa.bool_(),
 }
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    """The Arrow schema of ``table``'s frame columns as publishing stores them: JSON as its text, timestamps
+    in UTC microseconds (``snapshot_id``/``snapshot_at`` are stamped by publishing, so not here)."""
+    stored = {**_ARROW_TYPES, LogicalType.JSON: pa.string(), LogicalType.TIMESTAMP: UTC_MICROSECONDS}
+    return pa.schema([pa.field(column.name, stored[column.type]) for column in table.frame_columns])
 
 
 def _is_text(arrow_type: pa.DataType) -> bool:
