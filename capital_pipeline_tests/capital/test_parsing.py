@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -12,9 +13,11 @@ from capital_pipeline.capital.errors import MalformedResponse
 from capital_pipeline.capital.parsing import (
     ParseContext,
     WrongType,
+    _finite,
     epoch_ms,
     flag,
     integer,
+    json_text,
     local_time,
     mapping,
     number,
@@ -22,6 +25,7 @@ from capital_pipeline.capital.parsing import (
     parse_records,
     text,
     text_list,
+    unicode_text,
     utc_time,
 )
 from capital_pipeline.capital.records import (
@@ -406,3 +410,17 @@ def test_every_field_reads_exactly_what_its_converter_returns(record_type, key, 
 )
 def test_converters_keep_their_tolerance_rules(converter, value, offset, expected) -> None:
     assert _same(_expected(converter, value, ParseContext(offset)), expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=JSON, sort_keys=st.booleans())
+def test_json_text_writes_what_compact_json_dumps_writes(value, sort_keys) -> None:
+    # json_text keeps one encoder instead of json.dumps building one per call: the text must not change,
+    # or every dealing_rules compared by market_changes would read as changed once.
+    options = {"ensure_ascii": False, "separators": (",", ":"), "sort_keys": sort_keys}
+    assert json_text(value, sort_keys=sort_keys) == unicode_text(json.dumps(_finite(value), **options))
+
+
+def test_json_text_refuses_what_json_cannot_hold() -> None:
+    with pytest.raises(TypeError, match="datetime is not JSON serializable"):
+        json_text({"at": datetime(2026, 1, 1)})
