@@ -10,8 +10,13 @@ The log holds, for each request, the latest moment the server may have counted i
 was sent. Measured against the simulator, sends spaced exactly 1.02 s per 10 were counted up to 58 ms late (a
 busy server loop, a new connection), enough for 11 to 13 in one counted second. A request that waits in a
 server's queue before being counted comes back late by the same amount, so each entry is its send time plus
-the part of its round trip beyond the fastest recent one, capped at ``jitter_cap`` (while in flight, the time
-so far counts the same way). When nothing waits, that adds nothing and the pace stays at N per window.
+the part of its round trip beyond the fastest successful one ever seen, capped at ``jitter_cap`` (while in
+flight, the time so far counts the same way). When nothing waits, that adds nothing and the pace stays at N
+per window. The baseline is the fastest ever, not the fastest recent: a Dagster step process starting on a
+busy machine sent its first ten requests over new connections, all counted 85-170 ms late; their ~310 ms
+answers became its baseline, it sent the next ten 1.01 s after the first ten had *left*, and drew ten 429s.
+Kept in the shared log, the baseline survives compactions and new processes (``pacing_log``); if the network
+gets slower for good, a stale baseline only holds each slot longer (a slower pace, never a 429).
 
 Written here rather than taken from ``pyrate-limiter`` (4.5): its async wait re-polls with a fixed 50 ms
 buffer on top of the exact delay, its buckets run a background leak task or thread, its clock and sleep cannot
@@ -27,7 +32,6 @@ import itertools
 import math
 import os
 import time
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,10 +100,11 @@ class ArrivalModel:
 
     def __init__(self, jitter_cap: float) -> None:
         self.jitter_cap = jitter_cap
-        self._round_trips: deque[float] = deque(maxlen=64)
+        self.fastest = math.inf
 
     def observe(self, round_trip: float) -> None:
-        self._round_trips.append(round_trip)
+        """A successful answer's round trip (or another process's fastest): the baseline only goes down."""
+        self.fastest = min(self.fastest, round_trip)
 
     def wait(self, sends: Iterable[tuple[float, float | None]], now: float, limit: int, span: float) -> float:
         """Seconds until one more request may be counted (0: now), given every logged (sent, round trip).
@@ -110,10 +115,7 @@ class ArrivalModel:
         logged = sends if isinstance(sends, list) else list(sends)
         # The fastest round trip this process saw or any logged answer took: a process starved of CPU reads
         # its answers late, and its own minimum alone would then shrink every other process's estimate.
-        fastest = min(
-            min(self._round_trips, default=math.inf),
-            min([trip for _, trip in logged if trip is not None], default=math.inf),
-        )
+        fastest = min(self.fastest, min([trip for _, trip in logged if trip is not None], default=math.inf))
         fastest = 0.0 if fastest == math.inf else fastest
         cap, window_start, latest = self.jitter_cap, now - span, now + span
         # One comprehension, no per-send function calls: at 200 requests/s the log holds ~600 sends (the
@@ -229,37 +231,39 @@ class FileSlidingWindowLimiter:
                     # Read the clock once the lock is held: a send time taken before waiting for the lock
                     # would log this request earlier than it leaves, opening the next window early.
                     now = self._clock.now()
-                    records = pacing_log.read_records(state)
+                    log = pacing_log.read_log(state)
+                    if log.fastest is not None:
+                        self._model.observe(log.fastest)
                     wait = self._model.wait(
-                        ((sent, trip) for sent, trip, _, _ in records), now, self._limit, self._span
+                        [(sent, trip) for sent, trip, _, _ in log.records], now, self._limit, self._span
                     )
                     if wait == 0:
                         entry = _Entry(now, token=(os.getpid(), next(_SEQUENCE)))
-                        self._log(state, records, (now, None, *entry.token))
+                        self._log(state, log, (now, None, *entry.token))
                         return _Reservation(self, entry)
                 await self._clock.sleep(wait)
 
-    def _log(
-        self, state: LockedFile, records: list[pacing_log.LogRecord], record: pacing_log.LogRecord
-    ) -> None:
-        live = [kept for kept in records if not self._model.expired(kept[0], record[0], self._span)]
-        if len(records) - len(live) >= self._COMPACT_AFTER:
-            pacing_log.rewrite(state, [*live, record])
+    def _log(self, state: LockedFile, log: pacing_log.PacingLog, record: pacing_log.LogRecord) -> None:
+        live = [kept for kept in log.records if not self._model.expired(kept[0], record[0], self._span)]
+        if len(log.records) - len(live) >= self._COMPACT_AFTER:
+            pacing_log.rewrite(state, log.fastest, [*live, record])
         else:
             pacing_log.append(state, record)
 
     async def record_answer(self, entry: _Entry, *, ok: bool) -> None:
-        """Write the round trip of ``entry`` into the shared log, for every process's estimate."""
+        """Write the round trip of ``entry`` into the shared log (and a new fastest into its baseline), for
+        every process's estimate."""
         entry.round_trip = self._clock.now() - entry.sent
         if ok:
             self._model.observe(entry.round_trip)
         async with locked_file(self._path) as state:
-            pacing_log.record_round_trip(state, *entry.token, entry.round_trip)
+            pacing_log.record_round_trip(state, *entry.token, entry.round_trip, ok=ok)
 
     async def withdraw(self, entry: _Entry) -> None:
         async with locked_file(self._path) as state:
-            records = pacing_log.read_records(state)
-            pacing_log.rewrite(state, [kept for kept in records if (kept[2], kept[3]) != entry.token])
+            log = pacing_log.read_log(state)
+            kept = [record for record in log.records if (record[2], record[3]) != entry.token]
+            pacing_log.rewrite(state, log.fastest, kept)
 
 
 class _Reservations:

@@ -5,37 +5,55 @@ It was a JSON list rewritten whole on every send and every answer: at 200 reques
 now ~0.14 ms).
 Now a send appends one 32-byte record, an answer overwrites 8 bytes in place, and the file is compacted only
 once enough expired records pile up. Callers hold the file's ``fcntl`` lock (``private_files.locked_file``).
+
+The first record may instead hold the fastest successful round trip any process logged for this key: the
+baseline of every arrival estimate (``pacing.ArrivalModel``), kept through compactions and across runs, so a
+process starting on a busy machine, whose first answers are all slow, does not take slowness for the baseline.
 """
 
 from __future__ import annotations
 
 import struct
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from capital_pipeline.capital.private_files import LockedFile
 
-__all__ = ["LogRecord", "append", "read_records", "record_round_trip", "rewrite"]
+__all__ = ["LogRecord", "PacingLog", "append", "read_log", "record_round_trip", "rewrite"]
 
 # sent (epoch s), round trip (s, -1 while unanswered), pid, per-process sequence number.
 _RECORD = struct.Struct("<ddqq")
 _TOKEN = struct.Struct("<qq")
 _TOKEN_OFFSET = 16
+_TRIP_OFFSET = 8
 _UNANSWERED = -1.0
+# The baseline record's token: no client process has pid 0.
+_FASTEST_TOKEN = (0, 0)
 
 LogRecord = tuple[float, float | None, int, int]
 
 
-def read_records(state: LockedFile) -> list[LogRecord]:
-    """Every record. A file that is not whole records (damaged, or the older JSON format) is emptied: a
-    damaged log must not wedge every run, and appending to it would misalign every later record."""
+class PacingLog(NamedTuple):
+    """The fastest successful round trip logged (None before the first), and the sends in log order."""
+
+    fastest: float | None
+    records: list[LogRecord]
+
+
+def read_log(state: LockedFile) -> PacingLog:
+    """The baseline and every send. A file that is not whole records (damaged, or the older JSON format) is
+    emptied: a damaged log must not wedge every run, and appending to it would misalign every later record."""
     data = state.read_bytes()
     if len(data) % _RECORD.size:
         state.write_bytes(b"")
-        return []
-    return [
+        return PacingLog(None, [])
+    records = [
         (sent, None if trip < 0 else trip, pid, sequence)
         for sent, trip, pid, sequence in _RECORD.iter_unpack(data)
     ]
+    if records and records[0][2:] == _FASTEST_TOKEN:
+        return PacingLog(records[0][1], records[1:])
+    return PacingLog(None, records)
 
 
 def append(state: LockedFile, record: LogRecord) -> None:
@@ -43,21 +61,33 @@ def append(state: LockedFile, record: LogRecord) -> None:
     state.append_bytes(_pack(record))
 
 
-def rewrite(state: LockedFile, records: Iterable[LogRecord]) -> None:
-    """Replace the whole log (compaction, withdrawals, recovery from a damaged file)."""
-    state.write_bytes(b"".join(map(_pack, records)))
+def rewrite(state: LockedFile, fastest: float | None, records: Iterable[LogRecord]) -> None:
+    """Replace the whole log (compaction, withdrawals, recovery from a damaged file), keeping ``fastest``."""
+    baseline = [] if fastest is None else [_pack((0.0, fastest, *_FASTEST_TOKEN))]
+    state.write_bytes(b"".join([*baseline, *map(_pack, records)]))
 
 
-def record_round_trip(state: LockedFile, pid: int, sequence: int, round_trip: float) -> None:
-    """Write ``round_trip`` into the record of (``pid``, ``sequence``), if it is still in the log."""
+def record_round_trip(state: LockedFile, pid: int, sequence: int, round_trip: float, *, ok: bool) -> None:
+    """Write ``round_trip`` into the record of (``pid``, ``sequence``), if it is still in the log, and lower
+    the baseline to it if the request succeeded faster than any logged before."""
     data = state.read_bytes()
     token = _TOKEN.pack(pid, sequence)
     start = 0
     while (found := data.find(token, start)) >= 0:
         if found % _RECORD.size == _TOKEN_OFFSET:
-            state.write_at(found - _TOKEN_OFFSET + 8, struct.pack("<d", round_trip))
-            return
+            state.write_at(found - _TOKEN_OFFSET + _TRIP_OFFSET, struct.pack("<d", round_trip))
+            break
         start = found + 1
+    if not ok or len(data) % _RECORD.size:
+        return
+    first = _RECORD.unpack_from(data) if data else None
+    if first is not None and first[2:] == _FASTEST_TOKEN:
+        if round_trip < first[1]:
+            state.write_at(_TRIP_OFFSET, struct.pack("<d", round_trip))
+    else:
+        # No baseline yet (a new or emptied log): the one rewrite that puts it first.
+        log = read_log(state)
+        rewrite(state, round_trip, log.records)
 
 
 def _pack(record: LogRecord) -> bytes:

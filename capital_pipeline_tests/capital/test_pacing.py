@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import os
 import random
 import stat
@@ -24,18 +25,18 @@ from capital_pipeline.capital.private_files import LockedFile
 from capital_pipeline_tests.capital.fake_api import FakeClock
 
 
-def read_log(path: Path) -> list[pacing_log.LogRecord]:
+def read_log(path: Path) -> pacing_log.PacingLog:
     descriptor = os.open(path, os.O_RDWR)
     try:
-        return pacing_log.read_records(LockedFile(descriptor))
+        return pacing_log.read_log(LockedFile(descriptor))
     finally:
         os.close(descriptor)
 
 
-def write_log(path: Path, records: list[pacing_log.LogRecord]) -> None:
+def write_log(path: Path, records: list[pacing_log.LogRecord], fastest: float | None = None) -> None:
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        pacing_log.rewrite(LockedFile(descriptor), records)
+        pacing_log.rewrite(LockedFile(descriptor), fastest, records)
     finally:
         os.close(descriptor)
 
@@ -105,6 +106,80 @@ async def test_a_request_never_answered_holds_its_slot_at_most_the_jitter_cap_lo
     assert clock.now() - start == pytest.approx(1.1)
 
 
+async def send_answered_after(
+    limiter, clock: FakeClock, count: int, round_trip: float, *, ok: bool = True
+) -> float:
+    """Send ``count`` requests through ``limiter``, answer them all ``round_trip`` later; when they left."""
+    reservations = [await limiter.acquire() for _ in range(count)]
+    sent = clock.now()
+    clock.time += round_trip
+    for reservation in reservations:
+        await reservation.answered(ok=ok)
+    return sent
+
+
+@pytest.mark.anyio
+async def test_a_long_run_of_slow_answers_never_raises_the_baseline_of_the_arrival_estimate() -> None:
+    # A busy machine slows every answer for a while: the fastest answer seen before still says how late a
+    # slow one may have been counted (the last 64 answers alone would have taken 310 ms for no delay at all).
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(10, margin=0.01, clock=clock)
+    await send_answered_after(limiter, clock, 1, 0.15)
+    for _ in range(10):
+        await send_answered_after(limiter, clock, 10, 0.31)
+    clock.time += 5.0
+    burst = await send_answered_after(limiter, clock, 10, 0.31)
+    await limiter.acquire()
+    assert clock.now() - burst == pytest.approx(0.16 + 1.01, abs=1e-6)
+
+
+@pytest.mark.anyio
+async def test_a_new_process_takes_the_fastest_answer_logged_before_it_as_baseline(tmp_path: Path) -> None:
+    # A step process starting late on a busy machine: its first ten requests open new connections and are all
+    # counted up to 160 ms late (310 ms answers where 150 ms is the fastest an earlier process logged, long
+    # since compacted away). The eleventh waits for the first ten's arrivals, not their sends, to leave.
+    clock = FakeClock()
+    state = tmp_path / "pacing" / "requests-abc.log"
+    earlier = FileSlidingWindowLimiter(state, 10, margin=0.01, clock=clock)
+    for _ in range(7):
+        await send_answered_after(earlier, clock, 10, 0.15)
+    clock.time += 60.0
+    later = FileSlidingWindowLimiter(state, 10, margin=0.01, clock=clock)
+    burst = await send_answered_after(later, clock, 10, 0.31)
+    assert len(read_log(state).records) == 10  # the earlier process's sends are gone
+    await later.acquire()
+    assert clock.now() - burst == pytest.approx(0.16 + 1.01, abs=1e-6)
+    assert read_log(state).fastest == pytest.approx(0.15)
+
+
+@pytest.mark.anyio
+async def test_only_successful_answers_lower_the_logged_baseline(tmp_path: Path) -> None:
+    clock = FakeClock()
+    state = tmp_path / "pacing" / "requests-abc.log"
+    limiter = FileSlidingWindowLimiter(state, 10, clock=clock)
+    await send_answered_after(limiter, clock, 1, 0.3, ok=False)
+    assert read_log(state).fastest is None
+    await send_answered_after(limiter, clock, 1, 0.2)
+    await send_answered_after(limiter, clock, 1, 0.001, ok=False)  # a connection refused at once
+    await send_answered_after(limiter, clock, 1, 0.25)
+    assert read_log(state).fastest == pytest.approx(0.2)
+
+
+@pytest.mark.anyio
+async def test_compactions_and_withdrawals_keep_the_logged_baseline(tmp_path: Path) -> None:
+    clock = FakeClock()
+    state = tmp_path / "pacing" / "requests-abc.log"
+    limiter = FileSlidingWindowLimiter(state, 10, jitter_cap=0.5, clock=clock)
+    await send_answered_after(limiter, clock, 1, 0.12)
+    for _ in range(200):
+        await send_answered_after(limiter, clock, 1, 0.3)
+    await (await limiter.acquire()).withdraw()
+    fastest, records = read_log(state)
+    assert fastest == pytest.approx(0.12)
+    assert len(records) <= 16 + FileSlidingWindowLimiter._COMPACT_AFTER
+    assert all(pid == os.getpid() for _, _, pid, _ in records)
+
+
 @pytest.mark.anyio
 async def test_file_limiters_in_the_same_directory_share_one_budget(tmp_path: Path) -> None:
     clock = FakeClock()
@@ -131,7 +206,7 @@ async def test_a_damaged_state_file_starts_a_fresh_log(tmp_path: Path) -> None:
     limiter = FileSlidingWindowLimiter(state, 10, clock=FakeClock())
     state.write_text('[[1700000000.0, 0.1, "a JSON log of an older version"]]')
     await limiter.acquire()
-    assert len(read_log(state)) == 1
+    assert len(read_log(state).records) == 1
 
 
 @pytest.mark.anyio
@@ -141,9 +216,10 @@ async def test_a_file_limiter_shares_round_trips_with_the_other_processes(tmp_pa
     reservation = await FileSlidingWindowLimiter(state, 10, clock=clock).acquire()
     clock.time += 0.2
     await reservation.answered(ok=True)
-    ((sent, round_trip, pid, _),) = read_log(state)
-    assert (sent, round_trip) == (pytest.approx(clock.now() - 0.2), pytest.approx(0.2))
+    fastest, ((sent, round_trip, pid, _),) = read_log(state)
+    assert (sent, round_trip) == (pytest.approx(clock.now() - 0.2, abs=1e-6), pytest.approx(0.2))
     assert pid == os.getpid()
+    assert fastest == pytest.approx(0.2)
 
 
 @pytest.mark.anyio
@@ -154,7 +230,7 @@ async def test_a_long_run_keeps_the_file_log_bounded_by_compacting_expired_sends
     for _ in range(999):
         await (await limiter.acquire()).answered(ok=True)
     last = await limiter.acquire()
-    records = read_log(state)
+    records = read_log(state).records
     # Ten per second kept for window + margin + jitter cap (1.51 s), plus one batch due for compaction.
     assert len(records) <= 16 + FileSlidingWindowLimiter._COMPACT_AFTER
     assert [sequence for *_, sequence in records] == sorted(sequence for *_, sequence in records)
@@ -253,8 +329,9 @@ def wait_by_definition(
     model: ArrivalModel, logged: list[tuple[float, float | None]], now: float, limit: int, span: float
 ) -> float:
     """The module docstring's rule, one send at a time: the reference ``ArrivalModel.wait`` must equal."""
-    trips = [trip for _, trip in logged if trip is not None] + list(model._round_trips)
-    fastest = min(trips, default=0.0)
+    trips = [trip for _, trip in logged if trip is not None] + [model.fastest]
+    fastest = min(trips)
+    fastest = 0.0 if fastest == math.inf else fastest
     window_start = now - span
     counted = []
     for sent, round_trip in logged:
