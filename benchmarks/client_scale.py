@@ -1,0 +1,111 @@
+"""The client's crawl (client_crawl's minimal plan) at x1, x3, x10 and x30, and what the machine spent on it.
+
+The issue's scale target: at x30 the client's ratio to the bound should stay within 5% of x1's, with the
+simulator's and the client's limit raised together so a run lasts minutes. On this project's 2-core machine
+the client and the simulator share the cores: at 200 requests/s the markets requests alone bring 10,000
+market details a second to parse and shape (~130 us of the client's CPU each) while the simulator renders
+them, so the crawl there measures the machine as much as the client. Each scale is therefore run at each rate
+in ``RATES``, and every row prints the CPU both processes used (seconds, and cores busy over the wall time):
+a row where client + simulator approach 2 cores is bound by CPU, not by the API's limit.
+
+x1 is also run at the real limit (10/s), the issue's reference figure. Latency 150 ms throughout.
+``BENCH_CLIENT_SCALES=1,3`` and ``BENCH_CLIENT_RATES=50`` narrow the table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from benchmarks.client_crawl import LATENCY_MS, credentials, minimal_plan, snapshot
+from capital_pipeline.capital import CapitalClient, ClientSettings
+from capital_pipeline.simulator import SimulatorConfig, run_simulator
+
+REAL_RATE = 10
+RATES = (50, 200)
+SCALES = (1, 3, 10, 30)
+
+
+@dataclass(frozen=True)
+class Crawl:
+    scale: int
+    rate: int
+    requests: int
+    plan: int
+    wall: float
+    client_cpu: float
+    simulator_cpu: float
+    too_many: int
+
+    @property
+    def bound(self) -> float:
+        return self.requests / self.rate
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def crawl(scale: int, rate: int) -> Crawl:
+    """One minimal-plan snapshot by the client against a simulator of ``scale`` at ``rate`` (own process)."""
+    config = SimulatorConfig(scale=scale, latency_ms=LATENCY_MS, rate_limit=rate)
+    with run_simulator(config, in_subprocess=True) as sim:
+
+        async def timed() -> Crawl:
+            settings = ClientSettings(sim.base_url, requests_per_second=rate)
+            async with CapitalClient(credentials(sim), settings) as client:
+                simulator, cpu, started = _cpu_seconds(sim.pid), time.process_time(), time.perf_counter()
+                sizes = await snapshot(client)
+                wall = time.perf_counter() - started
+                return Crawl(
+                    scale=scale,
+                    rate=rate,
+                    requests=client.stats.total,
+                    plan=minimal_plan(sizes, math.ceil(sizes["epics"] / 50)),
+                    wall=wall,
+                    client_cpu=time.process_time() - cpu,
+                    simulator_cpu=_cpu_seconds(sim.pid) - simulator,
+                    too_many=0,
+                )
+
+        result = asyncio.run(timed())
+        return replace(result, too_many=sim.stats()["too_many_requests"])
+
+
+def _numbers(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    configured = os.environ.get(name)
+    return tuple(int(item) for item in configured.split(",")) if configured else default
+
+
+def print_crawls(crawls: list[Crawl], reference: Crawl) -> None:
+    print(
+        f"{'scale':>5} {'rate':>5} {'requests/plan':>19} {'429s':>4} {'wall s':>7} {'bound s':>7} "
+        f"{'wall/bound':>10} {'vs x1 10/s':>10} {'client CPU s':>12} {'cores':>5} "
+        f"{'sim CPU s':>9} {'cores':>5}"
+    )
+    for run in crawls:
+        ratio = run.wall / run.bound
+        print(
+            f"{f'x{run.scale}':>5} {run.rate:>5} "
+            f"{f'{run.requests}/{run.plan}={run.requests / run.plan:.3f}':>19} {run.too_many:>4} "
+            f"{run.wall:>7.2f} {run.bound:>7.2f} {ratio:>10.3f} "
+            f"{ratio / (reference.wall / reference.bound):>10.3f} "
+            f"{run.client_cpu:>12.1f} {run.client_cpu / run.wall:>5.2f} "
+            f"{run.simulator_cpu:>9.1f} {run.simulator_cpu / run.wall:>5.2f}"
+        )
+
+
+def main() -> None:
+    print(f"load average (1 min) before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    reference = crawl(1, REAL_RATE)
+    crawls = [reference]
+    for rate in _numbers("BENCH_CLIENT_RATES", RATES):
+        crawls += [crawl(scale, rate) for scale in _numbers("BENCH_CLIENT_SCALES", SCALES)]
+    print_crawls(crawls, reference)
+    print(f"load average (1 min) after: {os.getloadavg()[0]:.2f}")
