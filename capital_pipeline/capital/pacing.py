@@ -32,7 +32,6 @@ import itertools
 import math
 import os
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -106,17 +105,14 @@ class ArrivalModel:
         """A successful answer's round trip (or another process's fastest): the baseline only goes down."""
         self.fastest = min(self.fastest, round_trip)
 
-    def wait(self, sends: Iterable[tuple[float, float | None]], now: float, limit: int, span: float) -> float:
+    def wait(self, logged: list[tuple[float, float | None]], now: float, limit: int, span: float) -> float:
         """Seconds until one more request may be counted (0: now), given every logged (sent, round trip).
 
         Sends further ahead than ``span`` cannot come from this clock (a reboot or a clock step left them) and
         are ignored rather than waited for; sends older than ``span + jitter_cap`` can no longer count.
+        Before any answer, the baseline is 0: each send counts until its answer is in.
         """
-        logged = sends if isinstance(sends, list) else list(sends)
-        # The fastest round trip this process saw or any logged answer took: a process starved of CPU reads
-        # its answers late, and its own minimum alone would then shrink every other process's estimate.
-        fastest = min(self.fastest, min([trip for _, trip in logged if trip is not None], default=math.inf))
-        fastest = 0.0 if fastest == math.inf else fastest
+        fastest = 0.0 if self.fastest == math.inf else self.fastest
         cap, window_start, latest = self.jitter_cap, now - span, now + span
         # One comprehension, no per-send function calls: at 200 requests/s the log holds ~600 sends (the
         # last span + jitter_cap seconds) and this runs once or twice per request.
@@ -244,8 +240,13 @@ class FileSlidingWindowLimiter:
                 await self._clock.sleep(wait)
 
     def _log(self, state: LockedFile, log: pacing_log.PacingLog, record: pacing_log.LogRecord) -> None:
-        live = [kept for kept in log.records if not self._model.expired(kept[0], record[0], self._span)]
-        if len(log.records) - len(live) >= self._COMPACT_AFTER:
+        records, now, expired = log.records, record[0], self._model.expired
+        # Sends are logged in clock order, so expired ones sit at the front: once the first batch's last one
+        # has expired, the whole batch has (after a clock step, the filter still drops exactly the expired).
+        if len(records) >= self._COMPACT_AFTER and expired(
+            records[self._COMPACT_AFTER - 1][0], now, self._span
+        ):
+            live = [kept for kept in records if not expired(kept[0], now, self._span)]
             pacing_log.rewrite(state, log.fastest, [*live, record])
         else:
             pacing_log.append(state, record)
