@@ -8,10 +8,12 @@ run directory next to the session file, never in the event log: the token bundle
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import shutil
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -123,12 +125,29 @@ def call_api(
                 _record_requests(context.run.run_id, step, client.stats.total)
 
     try:
-        result, requests = asyncio.run(go())
+        with _collector_spared():
+            result, requests = asyncio.run(go())
     except (CapitalError, SnapshotIncomplete) as error:
         (ensure_private_directory(run_directory(run_id)) / f"{_FAILED}{step}").touch()
         raise Failure(description=failure_message(step, error), allow_retries=False) from error
     context.log.info(f"{requests} API requests")
     return result
+
+
+@contextmanager
+def _collector_spared() -> Iterator[None]:
+    """Everything alive before the API work (Dagster, pandas, the definitions: ~10^5-10^6 objects) is left
+    out of garbage collections while the crawl runs, then handed back.
+
+    A full collection walks every tracked object; at x30 the crawl and the markets step each made a dozen or
+    more, and a pause of the event loop delays the answers in flight, which the pacer must read as the server
+    counting them late (capital/pacing.py) and so slows down. Nothing is leaked: frozen objects are only
+    skipped, and freed as usual once unfrozen."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def failure_message(step: str, error: CapitalError | SnapshotIncomplete) -> str:
