@@ -12,6 +12,9 @@ Two tables:
   (x30 at 10 per second would last about 16 minutes): the same ratios, the peak memory of the run's processes
   (sampled every 50 ms, summed over the tree) and of the simulator, and a plot in ``docs/scale.png``.
 
+"run CPU s" is the CPU of the run's processes (the worker and the step processes it reaped), "cores" that
+plus the simulator's over the wall time: near 2, the 2-core machine rather than the API's limit sets the pace.
+
 "API steps/bound" is the client's crawl inside the run: the API steps' durations over their requests at the
 rate (the issue's client ratio, at each scale), free of what the run adds around them.
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -64,6 +68,7 @@ class RunFigures:
     peak_process_mib: float
     simulator_mib: float
     simulator_cpu: float
+    run_cpu: float
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -148,6 +153,8 @@ def measure_run(
     time.sleep(1.1)  # the previous run's last second (and its login) must pass: the limits are per second
     sim.reset_stats()
     simulator_cpu = _cpu_seconds(sim.pid)
+    # The worker and every process it waited for (step processes): children's CPU counts once reaped.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.time()
     command = [sys.executable, "-m", "benchmarks._pipeline_worker", json.dumps(spec)]
     with (home / "stderr.log").open("w") as stderr:
@@ -155,6 +162,8 @@ def measure_run(
         with TreeMemory(worker.pid) as memory:
             output, _ = worker.communicate()
     wall = time.time() - started
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run_cpu = reaped.ru_utime + reaped.ru_stime - children.ru_utime - children.ru_stime
     if worker.returncode != 0:
         raise RuntimeError(f"{label}: worker exited {worker.returncode}; see {home / 'stderr.log'}")
     timings = json.loads(output.strip().splitlines()[-1])
@@ -175,6 +184,7 @@ def measure_run(
         peak_process_mib=memory.peak_process,
         simulator_mib=_vm_hwm_mib(sim.pid),
         simulator_cpu=_cpu_seconds(sim.pid) - simulator_cpu,
+        run_cpu=run_cpu,
     )
 
 
@@ -237,17 +247,18 @@ def print_runs(runs: list[RunFigures]) -> None:
     header = (
         f"{'run':<30} {'scale':>5} {'rate':>4} {'requests/plan':>17} {'429s':>4} {'wall s':>7} "
         f"{'bound s':>7} {'wall/bound':>10} {'wall-bound':>10} {'API steps/bound':>15} {'run MiB':>7} "
-        f"{'max proc':>8} {'sim MiB':>7} {'sim CPU s':>9}"
+        f"{'max proc':>8} {'sim MiB':>7} {'sim CPU s':>9} {'run CPU s':>9} {'cores':>5}"
     )
     print(header)
     for run in runs:
+        cores = (run.run_cpu + run.simulator_cpu) / run.wall  # both processes' CPU over the wall: 2 is all
         print(
             f"{run.label:<30} {run.scale:>5} {run.rate:>4} "
             f"{f'{run.requests}/{run.plan}={run.requests / run.plan:.3f}':>17} {run.too_many:>4} "
             f"{run.wall:>7.1f} {run.bound:>7.1f} {run.wall / run.bound:>10.3f} {run.wall - run.bound:>10.1f} "
             f"{api_steps_ratio(run):>15.3f} "
             f"{run.peak_tree_mib:>7.0f} {run.peak_process_mib:>8.0f} {run.simulator_mib:>7.0f} "
-            f"{run.simulator_cpu:>9.1f}"
+            f"{run.simulator_cpu:>9.1f} {run.run_cpu:>9.1f} {cores:>5.2f}"
         )
 
 
