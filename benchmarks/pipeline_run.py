@@ -12,8 +12,9 @@ Two tables:
   second (x30 at 10 per second would last about 16 minutes): the same ratios, the peak memory of the run's
   processes (sampled every 50 ms, summed over the tree) and of the simulator; a plot, ``docs/scale.png``.
 
-"run CPU s" is the CPU of the run's processes (the worker and the step processes it reaped), "cores" that
-plus the simulator's over the wall time: near 2, the 2-core machine rather than the API's limit sets the pace.
+"run CPU s" is the CPU of the run's processes (the worker and what it reaped: under the multiprocess executor
+the forkserver's step processes are not among them), "cores" that plus the simulator's over the wall time:
+near 2, the 2-core machine rather than the API's limit sets the pace.
 
 "API steps/bound" is the client's crawl inside the run: the API steps' durations over their requests at the
 rate (the issue's client ratio, at each scale), free of what the run adds around them.
