@@ -15,8 +15,9 @@ flight, the time so far counts the same way). When nothing waits, that adds noth
 per window. The baseline is the fastest ever, not the fastest recent: a Dagster step process starting on a
 busy machine sent its first ten requests over new connections, all counted 85-170 ms late; their ~310 ms
 answers became its baseline, it sent the next ten 1.01 s after the first ten had *left*, and drew ten 429s.
-Kept in the shared log, the baseline survives compactions and new processes (``pacing_log``); if the network
-gets slower for good, a stale baseline only holds each slot longer (a slower pace, never a 429).
+Kept in the shared log, the baseline survives compactions and new processes (``pacing_log``); one not lowered
+for ``BASELINE_MAX_AGE`` gives way to the next successful answer, so a network that got slower for good (a
+stale baseline holds each slot longer: a slower pace, never a 429) costs at most that long.
 
 Written here rather than taken from ``pyrate-limiter`` (4.5): its async wait re-polls with a fixed 50 ms
 buffer on top of the exact delay, its buckets run a background leak task or thread, its clock and sleep cannot
@@ -40,6 +41,7 @@ from capital_pipeline.capital import pacing_log
 from capital_pipeline.capital.private_files import LockedFile, ensure_private_directory, locked_file
 
 __all__ = [
+    "BASELINE_MAX_AGE",
     "SYSTEM_CLOCK",
     "ArrivalModel",
     "Clock",
@@ -199,6 +201,11 @@ class SlidingWindowLimiter:
 _SEQUENCE = itertools.count()
 
 
+# Far longer than the gaps between a run's step processes (seconds), far shorter than the hours between
+# scheduled runs. Within a long run, answers keep lowering (and so renewing) it, or the next one replaces it.
+BASELINE_MAX_AGE = 600.0
+
+
 class FileSlidingWindowLimiter:
     """The same log kept in a 0600 file under ``fcntl`` (``pacing_log``), shared by every process that opens
     ``path``."""
@@ -228,7 +235,7 @@ class FileSlidingWindowLimiter:
                     # would log this request earlier than it leaves, opening the next window early.
                     now = self._clock.now()
                     log = pacing_log.read_log(state)
-                    if log.fastest is not None:
+                    if log.fastest is not None and now - BASELINE_MAX_AGE <= log.fastest_at <= now:
                         self._model.observe(log.fastest)
                     wait = self._model.wait(
                         [(sent, trip) for sent, trip, _, _ in log.records], now, self._limit, self._span
@@ -247,7 +254,7 @@ class FileSlidingWindowLimiter:
             records[self._COMPACT_AFTER - 1][0], now, self._span
         ):
             live = [kept for kept in records if not expired(kept[0], now, self._span)]
-            pacing_log.rewrite(state, log.fastest, [*live, record])
+            pacing_log.rewrite(state, log.fastest, [*live, record], fastest_at=log.fastest_at)
         else:
             pacing_log.append(state, record)
 
@@ -258,13 +265,15 @@ class FileSlidingWindowLimiter:
         if ok:
             self._model.observe(entry.round_trip)
         async with locked_file(self._path) as state:
-            pacing_log.record_round_trip(state, *entry.token, entry.round_trip, ok=ok)
+            pacing_log.record_round_trip(
+                state, *entry.token, entry.round_trip, ok=ok, now=self._clock.now(), max_age=BASELINE_MAX_AGE
+            )
 
     async def withdraw(self, entry: _Entry) -> None:
         async with locked_file(self._path) as state:
             log = pacing_log.read_log(state)
             kept = [record for record in log.records if (record[2], record[3]) != entry.token]
-            pacing_log.rewrite(state, log.fastest, kept)
+            pacing_log.rewrite(state, log.fastest, kept, fastest_at=log.fastest_at)
 
 
 class _Reservations:

@@ -6,9 +6,12 @@ now ~0.14 ms).
 Now a send appends one 32-byte record, an answer overwrites 8 bytes in place, and the file is compacted only
 once enough expired records pile up. Callers hold the file's ``fcntl`` lock (``private_files.locked_file``).
 
-The first record may instead hold the fastest successful round trip any process logged for this key: the
-baseline of every arrival estimate (``pacing.ArrivalModel``), kept through compactions and across runs, so a
-process starting on a busy machine, whose first answers are all slow, does not take slowness for the baseline.
+The first record may instead hold the fastest successful round trip any process logged for this key and
+when it was last lowered (in its ``sent`` field): the baseline of every arrival estimate
+(``pacing.ArrivalModel``), kept through compactions and across processes, so a process starting on a busy
+machine, whose first answers are all slow, does not take slowness for the baseline. Past ``max_age`` without
+being lowered it is replaced by the next successful answer: a baseline from a faster network days ago would
+hold every slot longer for good (at 20 ms then 200 ms round trips, the pace 15% under the limit).
 """
 
 from __future__ import annotations
@@ -34,10 +37,12 @@ LogRecord = tuple[float, float | None, int, int]
 
 
 class PacingLog(NamedTuple):
-    """The fastest successful round trip logged (None before the first), and the sends in log order."""
+    """The fastest successful round trip logged (None before the first), the sends in log order, and when the
+    baseline was last lowered (epoch s; 0.0 in a log written before baselines had a time)."""
 
     fastest: float | None
     records: list[LogRecord]
+    fastest_at: float = 0.0
 
 
 def read_log(state: LockedFile) -> PacingLog:
@@ -52,7 +57,7 @@ def read_log(state: LockedFile) -> PacingLog:
         for sent, trip, pid, sequence in _RECORD.iter_unpack(data)
     ]
     if records and records[0][2:] == _FASTEST_TOKEN:
-        return PacingLog(records[0][1], records[1:])
+        return PacingLog(records[0][1], records[1:], records[0][0])
     return PacingLog(None, records)
 
 
@@ -61,15 +66,26 @@ def append(state: LockedFile, record: LogRecord) -> None:
     state.append_bytes(_pack(record))
 
 
-def rewrite(state: LockedFile, fastest: float | None, records: Iterable[LogRecord]) -> None:
+def rewrite(
+    state: LockedFile, fastest: float | None, records: Iterable[LogRecord], *, fastest_at: float = 0.0
+) -> None:
     """Replace the whole log (compaction, withdrawals, recovery from a damaged file), keeping ``fastest``."""
-    baseline = [] if fastest is None else [_pack((0.0, fastest, *_FASTEST_TOKEN))]
+    baseline = [] if fastest is None else [_pack((fastest_at, fastest, *_FASTEST_TOKEN))]
     state.write_bytes(b"".join([*baseline, *map(_pack, records)]))
 
 
-def record_round_trip(state: LockedFile, pid: int, sequence: int, round_trip: float, *, ok: bool) -> None:
-    """Write ``round_trip`` into the record of (``pid``, ``sequence``), if it is still in the log, and lower
-    the baseline to it if the request succeeded faster than any logged before."""
+def record_round_trip(
+    state: LockedFile,
+    pid: int,
+    sequence: int,
+    round_trip: float,
+    *,
+    ok: bool,
+    now: float,
+    max_age: float,
+) -> None:
+    """Write ``round_trip`` into the record of (``pid``, ``sequence``), if it is still in the log; if the
+    request succeeded, lower the baseline to it, or make it the baseline if not lowered in ``max_age``."""
     data = state.read_bytes()
     token = _TOKEN.pack(pid, sequence)
     start = 0
@@ -82,12 +98,12 @@ def record_round_trip(state: LockedFile, pid: int, sequence: int, round_trip: fl
         return
     first = _RECORD.unpack_from(data) if data else None
     if first is not None and first[2:] == _FASTEST_TOKEN:
-        if round_trip < first[1]:
-            state.write_at(_TRIP_OFFSET, struct.pack("<d", round_trip))
+        if round_trip < first[1] or not now - max_age <= first[0] <= now:
+            state.write_at(0, struct.pack("<dd", now, round_trip))
     else:
         # No baseline yet (a new or emptied log): the one rewrite that puts it first.
         log = read_log(state)
-        rewrite(state, round_trip, log.records)
+        rewrite(state, round_trip, log.records, fastest_at=now)
 
 
 def _pack(record: LogRecord) -> bytes:

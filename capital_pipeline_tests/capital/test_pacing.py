@@ -16,6 +16,7 @@ import pytest
 
 from capital_pipeline.capital import pacing_log
 from capital_pipeline.capital.pacing import (
+    BASELINE_MAX_AGE,
     ArrivalModel,
     FileSlidingWindowLimiter,
     Pacer,
@@ -153,6 +154,23 @@ async def test_a_new_process_takes_the_fastest_answer_logged_before_it_as_baseli
 
 
 @pytest.mark.anyio
+async def test_a_baseline_not_lowered_for_its_max_age_gives_way_to_the_next_answer(tmp_path: Path) -> None:
+    # Yesterday's run on a fast network logged 20 ms; today every answer takes 200 ms. Kept, that baseline
+    # would hold every slot 180 ms longer for good (the pace 15% under the limit); past its age the next
+    # successful answer replaces it, and the eleventh request waits for the window alone.
+    clock = FakeClock()
+    state = tmp_path / "pacing" / "requests-abc.log"
+    await send_answered_after(FileSlidingWindowLimiter(state, 10, margin=0.01, clock=clock), clock, 1, 0.02)
+    assert read_log(state).fastest_at == pytest.approx(clock.now())
+    clock.time += BASELINE_MAX_AGE + 1.0
+    later = FileSlidingWindowLimiter(state, 10, margin=0.01, clock=clock)
+    first = await send_answered_after(later, clock, 10, 0.2)
+    assert (read_log(state).fastest, read_log(state).fastest_at) == (pytest.approx(0.2), clock.now())
+    await later.acquire()
+    assert clock.now() - first == pytest.approx(1.01, abs=1e-6)
+
+
+@pytest.mark.anyio
 async def test_only_successful_answers_lower_the_logged_baseline(tmp_path: Path) -> None:
     clock = FakeClock()
     state = tmp_path / "pacing" / "requests-abc.log"
@@ -174,7 +192,7 @@ async def test_compactions_and_withdrawals_keep_the_logged_baseline(tmp_path: Pa
     for _ in range(200):
         await send_answered_after(limiter, clock, 1, 0.3)
     await (await limiter.acquire()).withdraw()
-    fastest, records = read_log(state)
+    fastest, records, _ = read_log(state)
     assert fastest == pytest.approx(0.12)
     assert len(records) <= 16 + FileSlidingWindowLimiter._COMPACT_AFTER
     assert all(pid == os.getpid() for _, _, pid, _ in records)
@@ -255,7 +273,7 @@ async def test_a_file_limiter_shares_round_trips_with_the_other_processes(tmp_pa
     reservation = await FileSlidingWindowLimiter(state, 10, clock=clock).acquire()
     clock.time += 0.2
     await reservation.answered(ok=True)
-    fastest, ((sent, round_trip, pid, _),) = read_log(state)
+    fastest, ((sent, round_trip, pid, _),), _ = read_log(state)
     assert (sent, round_trip) == (pytest.approx(clock.now() - 0.2, abs=1e-6), pytest.approx(0.2))
     assert pid == os.getpid()
     assert fastest == pytest.approx(0.2)
