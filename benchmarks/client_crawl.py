@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from capital_pipeline.capital import CapitalClient, ClientSettings, Credentials, MarketDetails
+from capital_pipeline.capital.markets import itself
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 
 LATENCY_MS = 150.0
@@ -31,9 +32,7 @@ def credentials(sim: SimulatorHandle) -> Credentials:
     return Credentials(sim.credentials.api_key, sim.credentials.identifier, sim.credentials.password)
 
 
-async def snapshot(
-    client: CapitalClient, shape: Callable[[MarketDetails], Any] | None = None
-) -> dict[str, int]:
+async def snapshot(client: CapitalClient, shape: Callable[[MarketDetails], Any] = itself) -> dict[str, int]:
     """The pipeline's request plan; returns the sizes it depends on (accounts, nodes, epics, watchlists).
 
     Only the login comes first: the accounts chain switches on forked tokens (``preferences_of``), so the
@@ -53,10 +52,7 @@ async def snapshot(
     async def markets() -> tuple[int, int, int]:
         crawl, (watchlists, listed) = await asyncio.gather(client.crawl_navigation(), watchlist_epics())
         epics = set(crawl.markets) | listed
-        if shape is None:
-            await client.market_details(sorted(epics))
-        else:  # as the markets step does: each detail shaped as it comes, no record kept
-            await client.market_details(sorted(epics), shape=shape)
+        await client.market_details(sorted(epics), shape=shape)
         return len(crawl.nodes), len(epics), watchlists
 
     accounts, (nodes, epics, watchlists) = await asyncio.gather(account_count(), markets())

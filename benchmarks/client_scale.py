@@ -1,12 +1,11 @@
 """The client's crawl (client_crawl's minimal plan) at x1, x3, x10 and x30, and what the machine spent on it.
 
 The issue's scale target: at x30 the client's ratio to the bound should stay within 5% of x1's, with the
-simulator's and the client's limit raised together so a run lasts minutes. On this project's 2-core machine
-the client and the simulator share the cores: at 200 requests/s the markets requests alone bring 10,000
-market details a second to parse and shape (~130 us of the client's CPU each) while the simulator renders
-them, so the crawl there measures the machine as much as the client. Each scale is therefore run at each rate
-in ``RATES``, and every row prints the CPU both processes used (seconds, and cores busy over the wall time):
-a row where client + simulator approach 2 cores is bound by CPU, not by the API's limit.
+simulator's and the client's limit raised together so a run lasts minutes. At 200 requests/s the
+markets requests alone bring 10,000 market details a second to parse and shape (~130-170 us of the client's
+CPU each), more than the client's one event-loop thread can do, so that phase runs at the thread's speed,
+not at the API's limit. Each scale is therefore run at each rate in ``RATES``, and every row prints the CPU
+both processes used (seconds, and cores busy over the wall time).
 
 The market details are shaped as the markets step shapes them (``MarketRows``: each detail's row written to
 a Parquet file as its batch arrives, no record kept): keeping 95,000 parsed records instead, as client_crawl
@@ -25,6 +24,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from benchmarks._machine import cpu_seconds, numbers_from_env
 from benchmarks.client_crawl import LATENCY_MS, credentials, minimal_plan, snapshot
 from capital_pipeline.capital import CapitalClient, ClientSettings
 from capital_pipeline.simulator import SimulatorConfig, run_simulator
@@ -51,12 +51,6 @@ class Crawl:
         return self.requests / self.rate
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def crawl(scale: int, rate: int) -> Crawl:
     """One minimal-plan snapshot by the client against a simulator of ``scale`` at ``rate`` (own process)."""
     config = SimulatorConfig(scale=scale, latency_ms=LATENCY_MS, rate_limit=rate)
@@ -66,7 +60,7 @@ def crawl(scale: int, rate: int) -> Crawl:
             settings = ClientSettings(sim.base_url, requests_per_second=rate)
             async with CapitalClient(credentials(sim), settings) as client:
                 rows = MarketRows(directory / "markets.parquet")
-                simulator, cpu, started = _cpu_seconds(sim.pid), time.process_time(), time.perf_counter()
+                simulator, cpu, started = cpu_seconds(sim.pid), time.process_time(), time.perf_counter()
                 sizes = await snapshot(client, shape=rows)
                 rows.close()
                 wall = time.perf_counter() - started
@@ -77,7 +71,7 @@ def crawl(scale: int, rate: int) -> Crawl:
                     plan=minimal_plan(sizes, math.ceil(sizes["epics"] / 50)),
                     wall=wall,
                     client_cpu=time.process_time() - cpu,
-                    simulator_cpu=_cpu_seconds(sim.pid) - simulator,
+                    simulator_cpu=cpu_seconds(sim.pid) - simulator,
                     too_many=0,
                 )
 
@@ -85,11 +79,6 @@ def crawl(scale: int, rate: int) -> Crawl:
             directory = Path(temporary)
             result = asyncio.run(timed())
         return replace(result, too_many=sim.stats()["too_many_requests"])
-
-
-def _numbers(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
-    configured = os.environ.get(name)
-    return tuple(int(item) for item in configured.split(",")) if configured else default
 
 
 def print_crawls(crawls: list[Crawl], reference: Crawl) -> None:
@@ -114,7 +103,7 @@ def main() -> None:
     print(f"load average (1 min) before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     reference = crawl(1, REAL_RATE)
     crawls = [reference]
-    for rate in _numbers("BENCH_CLIENT_RATES", RATES):
-        crawls += [crawl(scale, rate) for scale in _numbers("BENCH_CLIENT_SCALES", SCALES)]
+    for rate in numbers_from_env("BENCH_CLIENT_RATES", RATES):
+        crawls += [crawl(scale, rate) for scale in numbers_from_env("BENCH_CLIENT_SCALES", SCALES)]
     print_crawls(crawls, reference)
     print(f"load average (1 min) after: {os.getloadavg()[0]:.2f}")

@@ -13,8 +13,8 @@ Two tables:
   processes (sampled every 50 ms, summed over the tree) and of the simulator; a plot, ``docs/scale.png``.
 
 "run CPU s" is the CPU of the run's processes (the worker and what it reaped: under the multiprocess executor
-the forkserver's step processes are not among them), "cores" that plus the simulator's over the wall time:
-near 2, the 2-core machine rather than the API's limit sets the pace.
+the forkserver's step processes are not among them), "cores" that plus the simulator's over the wall time
+(the run's steps are one event-loop thread each: a step can be bound by its thread well below 2 cores).
 
 "API steps/bound" is the client's crawl inside the run: the API steps' durations over their requests at the
 rate (the issue's client ratio, at each scale), free of what the run adds around them.
@@ -40,13 +40,14 @@ from typing import Any
 
 import psutil
 
+from benchmarks._machine import cpu_seconds, numbers_from_env
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from capital_pipeline_tests.simulator_env import run_settings
 
 LATENCY_MS = 150.0
 REAL_RATE = 10
-# 50/s: what this 2-core machine serves without running out of CPU (the client and the simulator share it);
-# 200/s: the issue's example, where at x10-x30 both processes together keep the cores busy (see "cores").
+# 50/s: a pace the client's one event-loop thread keeps up with at x30 (under half of it busy in the markets
+# step); 200/s: the issue's example, where that step runs at the thread's speed, not at the limit.
 SCALE_RATES = (50, 200)
 SCALES = (1, 3, 10, 30)
 QUICK_SCALES = (1, 3)
@@ -87,12 +88,6 @@ def minimal_plan(universe: dict[str, Any]) -> int:
     epics |= {epic for watchlist in universe["watchlists"] for epic in watchlist["epics"]}
     accounts, watchlists = len(universe["accounts"]), len(universe["watchlists"])
     return 2 + 1 + 2 * accounts + 1 + len(nodes) + math.ceil(len(epics) / 50) + 1 + watchlists
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _vm_hwm_mib(pid: int) -> float:
@@ -156,7 +151,7 @@ def measure_run(
     universe = sim.universe()
     time.sleep(1.1)  # the previous run's last second (and its login) must pass: the limits are per second
     sim.reset_stats()
-    simulator_cpu = _cpu_seconds(sim.pid)
+    simulator_cpu = cpu_seconds(sim.pid)
     # The worker and every process it waited for (step processes): children's CPU counts once reaped.
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.time()
@@ -187,7 +182,7 @@ def measure_run(
         peak_tree_mib=memory.peak_tree / 2**20,
         peak_process_mib=memory.peak_process,
         simulator_mib=_vm_hwm_mib(sim.pid),
-        simulator_cpu=_cpu_seconds(sim.pid) - simulator_cpu,
+        simulator_cpu=cpu_seconds(sim.pid) - simulator_cpu,
         run_cpu=run_cpu,
     )
 
@@ -269,13 +264,7 @@ def print_runs(runs: list[RunFigures]) -> None:
 def _scales() -> tuple[int, ...]:
     if "--quick" in sys.argv:
         return QUICK_SCALES
-    configured = os.environ.get("BENCH_SCALES")
-    return tuple(int(scale) for scale in configured.split(",")) if configured else SCALES
-
-
-def _rates() -> tuple[int, ...]:
-    configured = os.environ.get("BENCH_SCALE_RATES")
-    return tuple(int(rate) for rate in configured.split(",")) if configured else SCALE_RATES
+    return numbers_from_env("BENCH_SCALES", SCALES)
 
 
 def real_limit_runs(workspace: Path) -> list[RunFigures]:
@@ -338,7 +327,10 @@ def main() -> None:
         print_runs(real)
         for run in real:
             print_overhead(run)
-        series = {rate: scale_runs(workspace, _scales(), rate) for rate in _rates()}
+        series = {
+            rate: scale_runs(workspace, _scales(), rate)
+            for rate in numbers_from_env("BENCH_SCALE_RATES", SCALE_RATES)
+        }
         scaled = [run for runs in series.values() for run in runs]
         print()
         print_runs(scaled)

@@ -9,21 +9,14 @@ the server is from being the bottleneck: one core sustains about 1000 / (CPU ms 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
-from pathlib import Path
 
 import httpx
 
+from benchmarks._machine import cpu_seconds
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 
 REQUESTS = 2000
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _mixes(simulator: SimulatorHandle) -> dict[str, list[str]]:
@@ -71,9 +64,9 @@ def main() -> None:
         print(f"{'request mix':<45} | conns | requests | seconds | req/s | server CPU ms/req")
         for name, paths in _mixes(simulator).items():
             for concurrency in (1, 4):
-                cpu_before = _cpu_seconds(simulator.pid)
+                cpu_before = cpu_seconds(simulator.pid)
                 seconds = asyncio.run(_run(simulator.api_url, tokens, paths, concurrency))
-                cpu_ms = (_cpu_seconds(simulator.pid) - cpu_before) * 1000 / REQUESTS
+                cpu_ms = (cpu_seconds(simulator.pid) - cpu_before) * 1000 / REQUESTS
                 figures = f"{REQUESTS:>8} | {seconds:>7.2f} | {REQUESTS / seconds:>5.0f} | {cpu_ms:>17.2f}"
                 print(f"{name:<45} | {concurrency:>5} | {figures}")
         print(f"statuses seen by the simulator: {simulator.stats()['statuses']}")
