@@ -235,8 +235,8 @@ class FileSlidingWindowLimiter:
                     # would log this request earlier than it leaves, opening the next window early.
                     now = self._clock.now()
                     log = pacing_log.read_log(state)
-                    if log.fastest is not None and now - BASELINE_MAX_AGE <= log.fastest_at <= now:
-                        self._model.observe(log.fastest)
+                    if (baseline := log.baseline(now, BASELINE_MAX_AGE)) is not None:
+                        self._model.observe(baseline)
                     wait = self._model.wait(
                         [(sent, trip) for sent, trip, _, _ in log.records], now, self._limit, self._span
                     )

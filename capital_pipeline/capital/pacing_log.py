@@ -44,6 +44,15 @@ class PacingLog(NamedTuple):
     records: list[LogRecord]
     fastest_at: float = 0.0
 
+    def baseline(self, now: float, max_age: float) -> float | None:
+        """``fastest``, if it was lowered within ``max_age`` before ``now``."""
+        return self.fastest if self.fastest is not None and _recent(self.fastest_at, now, max_age) else None
+
+
+def _recent(moment: float, now: float, max_age: float) -> bool:
+    # A moment ahead of ``now`` comes from another clock (a reboot, a clock step): not recent either.
+    return now - max_age <= moment <= now
+
 
 def read_log(state: LockedFile) -> PacingLog:
     """The baseline and every send. A file that is not whole records (damaged, or the older JSON format) is
@@ -98,7 +107,7 @@ def record_round_trip(
         return
     first = _RECORD.unpack_from(data) if data else None
     if first is not None and first[2:] == _FASTEST_TOKEN:
-        if round_trip < first[1] or not now - max_age <= first[0] <= now:
+        if round_trip < first[1] or not _recent(first[0], now, max_age):
             state.write_at(0, struct.pack("<dd", now, round_trip))
     else:
         # No baseline yet (a new or emptied log): the one rewrite that puts it first.
