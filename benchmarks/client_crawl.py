@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks import _scorecard
 from capital_pipeline.capital import CapitalClient, ClientSettings, Credentials, MarketDetails
 from capital_pipeline.capital.markets import itself
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
@@ -172,3 +173,41 @@ def main() -> None:
             )
         )
     print_rows(rows)
+    score_crawls(crawls, per_request_at, baseline_requests)
+
+
+def score_crawls(
+    crawls: dict[float, tuple[dict[str, int], dict[str, Any], float, dict]],
+    per_request_at: dict[float, float],
+    baseline_requests: int,
+) -> None:
+    """The issue's client figures, for the closing scorecard: requests, wall time and the ordinary way."""
+    for latency, (sizes, stats, elapsed, server) in crawls.items():
+        plan = minimal_plan(sizes, math.ceil(sizes["epics"] / 50))
+        sent, bound = stats["total"], stats["total"] / RATE
+        what = f"client crawl at {latency:.0f} ms, {RATE}/s"
+        _scorecard.record(
+            "client_crawl",
+            f"{what}: requests ÷ plan, 429s",
+            f"{sent} / {plan} = {sent / plan:.3f}, {server['too_many_requests']}",
+            "1.00, 0",
+            round(sent / plan, 2) <= 1.00 and server["too_many_requests"] == 0,
+        )
+        _scorecard.record(
+            "client_crawl",
+            f"{what}: wall ÷ (requests ÷ {RATE}/s)",
+            f"{elapsed:.2f} / {bound:.1f} s = {elapsed / bound:.3f}",
+            "≤ 1.05",
+            _scorecard.at_most(elapsed / bound, 1.05),
+        )
+    for latency, seconds in per_request_at.items():
+        sizes, _stats, ours, _server = crawls[latency]
+        ordinary = baseline_requests * seconds
+        ceiling = ordinary / (minimal_plan(sizes, math.ceil(sizes["epics"] / 50)) / RATE)
+        _scorecard.record(
+            "client_crawl",
+            f"against the ordinary way at {latency:.0f} ms ({seconds * 1000:.0f} ms per sequential call)",
+            f"{ordinary / ours:.1f}x (its ceiling, ordinary ÷ bound: {ceiling:.1f}x)",
+            "≥ 20x",
+            _scorecard.at_least(ordinary / ours, 20),
+        )

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from benchmarks import _scorecard
 from benchmarks._machine import cpu_seconds, numbers_from_env
 from benchmarks.client_crawl import LATENCY_MS, credentials, minimal_plan, snapshot
 from capital_pipeline.capital import CapitalClient, ClientSettings
@@ -107,3 +108,22 @@ def main() -> None:
         crawls += [crawl(scale, rate) for scale in numbers_from_env("BENCH_CLIENT_SCALES", SCALES)]
     print_crawls(crawls, reference)
     print(f"load average (1 min) after: {os.getloadavg()[0]:.2f}")
+    score_crawls(crawls, reference)
+
+
+TARGET_SCALE = 30
+
+
+def score_crawls(crawls: list[Crawl], reference: Crawl) -> None:
+    """For the closing scorecard: each rate's largest crawl against x1 at the real limit (within 5%)."""
+    at_x1 = reference.wall / reference.bound
+    for rate in dict.fromkeys(run.rate for run in crawls[1:]):
+        largest = max((run for run in crawls[1:] if run.rate == rate), key=lambda run: run.scale)
+        ratio = largest.wall / largest.bound
+        _scorecard.record(
+            "client_scale",
+            f"client crawl x{largest.scale} at {rate}/s: wall ÷ bound (x1 at {REAL_RATE}/s: {at_x1:.3f})",
+            f"{ratio:.3f} (÷ x1 = {ratio / at_x1:.3f}; client {largest.client_cpu / largest.wall:.2f} cores)",
+            f"x{TARGET_SCALE} within 5% of x1",
+            _scorecard.within(ratio, at_x1, 0.05) if largest.scale == TARGET_SCALE else None,
+        )

@@ -40,6 +40,7 @@ from typing import Any
 
 import psutil
 
+from benchmarks import _scorecard
 from benchmarks._machine import cpu_seconds, numbers_from_env
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from capital_pipeline_tests.simulator_env import run_settings
@@ -339,3 +340,61 @@ def main() -> None:
             print(f"\nplot: {PLOT.relative_to(Path.cwd()) if PLOT.is_relative_to(Path.cwd()) else PLOT}")
         for run in scaled:
             print_overhead(run)
+        score_runs(real, series)
+
+
+GIB = 1024
+# The issue: at x30 the same ratios within 5% of x1's (at the real limit), and peak memory at most 1 GiB.
+SCALE_TOLERANCE = 0.05
+TARGET_SCALE = 30
+
+
+def score_runs(real: list[RunFigures], series: dict[int, list[RunFigures]]) -> None:
+    """The issue's run figures, for the closing scorecard: the real-limit runs, then the largest scale."""
+    for run in real:
+        _scorecard.record(
+            "pipeline_run",
+            f"whole run, {run.label}, {run.rate}/s: requests ÷ plan, 429s",
+            f"{run.requests} / {run.plan} = {run.requests / run.plan:.3f}, {run.too_many}",
+            "1.00, 0",
+            round(run.requests / run.plan, 2) <= 1.00 and run.too_many == 0,
+        )
+        _scorecard.record(
+            "pipeline_run",
+            f"whole run, {run.label}, {run.rate}/s: wall - bound",
+            f"{run.wall:.1f} - {run.bound:.1f} = {run.wall - run.bound:.1f} s",
+            "≤ 15 s",
+            _scorecard.at_most(run.wall - run.bound, 15),
+        )
+    reference = real[0]
+    steps, whole = api_steps_ratio(reference), reference.wall / reference.bound
+    for rate, runs in series.items():
+        largest = max(runs, key=lambda run: run.scale)
+        judged = largest.scale == TARGET_SCALE
+        where = f"x{largest.scale} at {rate}/s"
+        _scorecard.record(
+            "pipeline_run",
+            f"{where}: requests ÷ plan, 429s",
+            f"{largest.requests} / {largest.plan} = {largest.requests / largest.plan:.3f}, "
+            f"{largest.too_many}",
+            "1.00, 0",
+            round(largest.requests / largest.plan, 2) <= 1.00 and largest.too_many == 0,
+        )
+        for what, value, at_x1 in (
+            ("API steps ÷ their bound", api_steps_ratio(largest), steps),
+            ("whole run wall ÷ bound", largest.wall / largest.bound, whole),
+        ):
+            _scorecard.record(
+                "pipeline_run",
+                f"{where}: {what} (x1 at {reference.rate}/s: {at_x1:.3f})",
+                f"{value:.3f} (÷ x1 = {value / at_x1:.3f})",
+                f"x{TARGET_SCALE} within 5% of x1",
+                _scorecard.within(value, at_x1, SCALE_TOLERANCE) if judged else None,
+            )
+        _scorecard.record(
+            "pipeline_run",
+            f"{where}: peak memory of the run's processes",
+            f"{largest.peak_tree_mib:,.0f} MiB",
+            f"≤ 1 GiB at x{TARGET_SCALE}",
+            _scorecard.at_most(largest.peak_tree_mib, GIB) if judged else None,
+        )

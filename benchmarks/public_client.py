@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks import _scorecard
 from benchmarks.client_crawl import LATENCY_MS, RATE, crawl_at, print_rows
 from capital_pipeline.simulator import SimulatorConfig, run_simulator
 
@@ -76,4 +77,11 @@ def main() -> None:
             ("our client: whole snapshot", f"{stats['total']} requests, {ours:.1f} s"),
             ("speed-up over the public client", f"{seconds / ours:.1f}x"),
         ]
+    )
+    _scorecard.record(
+        "public_client",
+        f"against {PACKAGE} at {LATENCY_MS:.0f} ms (one call after another)",
+        f"{seconds:.0f} s / {ours:.1f} s = {seconds / ours:.1f}x",
+        "≥ 20x",
+        _scorecard.at_least(seconds / ours, 20),
     )
