@@ -119,6 +119,8 @@ def capital_navigation(
     context: AssetExecutionContext, capital: CapitalApiResource, warehouse: WarehouseResource
 ):
     """The whole navigation tree, crawled concurrently within the API's pace."""
+    snapshot_id = run_identity(context).snapshot_id
+    previous = checks.previous_rows("navigation_nodes", warehouse.warehouse(), snapshot_id)
     progress = progress_logger(context)
     crawl = call_api(context, capital, "navigation", lambda client: fetch_navigation(client, progress))
     frames = navigation_frames(crawl)
@@ -127,8 +129,7 @@ def capital_navigation(
     yield checks.membership_check(
         "navigation_markets", "node_id", members["node_id"], nodes["node_id"], "nodes_known"
     )
-    snapshot_id = run_identity(context).snapshot_id
-    yield checks.drop_check("navigation_nodes", len(nodes), warehouse.warehouse(), snapshot_id)
+    yield checks.drop_check("navigation_nodes", len(nodes), previous)
     yield checks.truncation_check(nodes)
 
 
@@ -165,6 +166,8 @@ def markets(
 ):
     """Details of every epic listed in navigation or a watchlist, fetched 50 per request."""
     epics = snapshot_epics(navigation_markets, watchlist_markets)
+    snapshot_id = run_identity(context).snapshot_id
+    previous = checks.previous_rows("markets", warehouse.warehouse(), snapshot_id)
     progress = progress_logger(context)
     # Rows go to the run's staging directory as their batches arrive: at x30 the whole table in memory, even
     # in Arrow, would not fit the memory target next to the rest of the run.
@@ -178,8 +181,7 @@ def markets(
     metadata = table_metadata("markets", staged.head, rows=staged.rows, missing_epics=len(part.missing))
     yield Output(StagedFile(staged.path, staged.rows), metadata=metadata)
     yield checks.unique_keys_check("markets", pd.DataFrame({"epic": staged.epics}))
-    snapshot_id = run_identity(context).snapshot_id
-    yield checks.drop_check("markets", staged.rows, warehouse.warehouse(), snapshot_id)
+    yield checks.drop_check("markets", staged.rows, previous)
 
 
 @asset(

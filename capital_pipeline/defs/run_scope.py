@@ -37,6 +37,7 @@ __all__ = [
     "EarlierStepFailed",
     "call_api",
     "close_run_session",
+    "end_session_after_failure",
     "failure_message",
     "identity_of_run",
     "progress_logger",
@@ -191,12 +192,11 @@ def run_request_count(run_id: str) -> int:
     return sum(json.loads(path.read_text()) for path in directory.glob("requests-*.json"))
 
 
-def close_run_session(run_id: str, capital: CapitalApiResource, warn: Callable[[str], None]) -> int:
-    """Log the run's session out, delete its token file and run directory; the logout's request count.
+def _log_out(run_id: str, capital: CapitalApiResource, warn: Callable[[str], None]) -> int:
+    """Log the run's shared session out and delete its token file; the logout's request count.
 
-    A logout that fails after its retries is only warned about: the snapshot is complete, the tokens are
-    deleted here either way, and the session ends on the API's side after 10 idle minutes (REFERENCE.md §3).
-    """
+    A logout that fails after its retries is only warned about: the tokens are deleted here either way, and
+    the session ends on the API's side after 10 idle minutes (REFERENCE.md §3)."""
 
     async def go() -> int:
         async with capital.client(run_id) as client:
@@ -206,7 +206,29 @@ def close_run_session(run_id: str, capital: CapitalApiResource, warn: Callable[[
                 warn(f"the API session could not be logged out ({error}); it expires by itself")
             return client.stats.total
 
+    return asyncio.run(go())
+
+
+def close_run_session(run_id: str, capital: CapitalApiResource, warn: Callable[[str], None]) -> int:
+    """Log the run's session out, delete its token file and run directory; the logout's request count."""
     try:
-        return asyncio.run(go())
+        return _log_out(run_id, capital, warn)
     finally:
         shutil.rmtree(run_directory(run_id), ignore_errors=True)
+
+
+def end_session_after_failure(
+    run_id: str, step: str, capital: CapitalApiResource, warn: Callable[[str], None]
+) -> int:
+    """After ``step`` failed: the run's other API steps send nothing, and its session is logged out now.
+
+    A failed step means ``snapshots``, which logs the session out after publishing, will not run: without
+    this, the session stayed open and its tokens on disk until the next run swept them. The run directory
+    stays (its markers stop later steps; a stale one is swept after an hour). No token file (no login yet,
+    or ``snapshots`` already logged out): nothing is sent. Returns the logout's request count."""
+    directory = ensure_private_directory(run_directory(run_id))
+    if not any(directory.glob(f"{_FAILED}*")):  # an API step's own marker names it as call_api knows it
+        (directory / f"{_FAILED}{step}").touch()
+    if not capital.run_session_store(run_id).path.exists():
+        return 0
+    return _log_out(run_id, capital, warn)

@@ -7,6 +7,7 @@ from dagster import DagsterInstance
 
 from capital_pipeline.defs.launch import launch_snapshot
 from capital_pipeline.simulator import SimulatorHandle
+from capital_pipeline.simulator.config import Fault
 from capital_pipeline_tests.defs.conftest import IN_PROCESS, WarehouseTarget, run_snapshot
 
 pytestmark = pytest.mark.slow
@@ -51,3 +52,41 @@ def test_a_failed_rerun_of_a_published_snapshot_leaves_it_published(
     assert warehouse.table_counts("tick") == counts
     latest = warehouse.latest_snapshot()
     assert latest is not None and (latest.snapshot.snapshot_id, latest.status) == ("tick", "succeeded")
+
+
+def test_a_database_that_cannot_be_read_fails_the_run_before_any_crawl_and_leaves_no_session_open(
+    capital_env: SimulatorHandle, instance: DagsterInstance
+) -> None:
+    # Port 1 refuses at once: the warehouse is read (the previous counts the drop checks compare with)
+    # before the navigation and markets steps send anything, not after minutes of crawling.
+    target = WarehouseTarget("postgresql://postgres@127.0.0.1:1/test", "capital")
+    run_config = {**target.run_config(), "execution": {"config": IN_PROCESS}}
+    with launch_snapshot(instance, run_config=run_config, tags={"capital/snapshot_id": "no-db"}) as result:
+        assert not result.success
+        errors = [str(event.step_failure_data.error) for event in result.all_events if event.is_step_failure]
+    stats = capital_env.stats()
+    crawled = [
+        route
+        for route in stats["requests"]
+        if route.startswith(("GET /api/v1/marketnavigation", "GET /api/v1/markets"))
+    ]
+    assert crawled == []
+    assert stats["requests"].get("DELETE /api/v1/session", 0) == stats["logins"]["successes"]
+    assert any("WarehouseError" in error and "Connection refused" in error for error in errors), errors
+
+
+def test_a_run_that_fails_after_logging_in_logs_its_session_out_and_leaves_no_tokens(
+    capital_env: SimulatorHandle, instance: DagsterInstance, tmp_path, state_directory
+) -> None:
+    # Every market-details request answers 500 (after the client's retries: the markets step fails), so
+    # `snapshots`, which logs out after publishing, never runs.
+    capital_env.set_faults([Fault(kind="status", route="GET /api/v1/markets", status=500)])
+    target = WarehouseTarget(f"duckdb:///{tmp_path / 'w.duckdb'}", "capital")
+    try:
+        _failed_run(instance, target, "markets-fail")
+    finally:
+        capital_env.set_faults([])
+    stats = capital_env.stats()
+    assert stats["logins"]["successes"] == 1
+    assert stats["requests"]["DELETE /api/v1/session"] == 1
+    assert list(state_directory.rglob("session.json")) == []

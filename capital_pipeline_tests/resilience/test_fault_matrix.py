@@ -394,6 +394,10 @@ def test_fault_run_completes_exactly_or_fails_clearly_leaving_the_previous_snaps
     assert stats["trading_or_editing_calls"] == 0
     # A session that keeps dying is re-logged in a bounded number of times, never in a loop.
     assert stats["logins"]["attempts"] <= MAX_LOGIN_ATTEMPTS, stats["logins"]
+    # No session is left open, whatever the outcome: `snapshots` logs out after publishing, the failure hook
+    # after a failed step (a logout the faults answer badly still reached the API).
+    if stats["logins"]["successes"]:
+        assert stats["requests"].get("DELETE /api/v1/session", 0) >= 1, stats["requests"]
     if run.expected == COMPLETES:
         _check_completed(matrix, run, attempt, outcome)
     else:
