@@ -11,7 +11,7 @@ import fcntl
 import os
 import stat
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from capital_pipeline.capital.errors import ConfigurationError
@@ -28,8 +28,19 @@ def _check_owned(status: os.stat_result, path: Path) -> None:
 
 
 def ensure_private_directory(directory: Path) -> Path:
-    """Create ``directory`` (and parents) as 0700, or tighten an existing one we own to 0700."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Create ``directory`` as 0700, and any parents it lacks, or tighten an existing one we own to 0700.
+
+    Parents made here are 0700 too (``mkdir(parents=True)`` would give them the umask's 0755): the state
+    folder a user names holds every run's folder. Parents that already exist are left as they are."""
+    missing: list[Path] = []
+    current = directory
+    while not os.path.lexists(current) and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        # FileExistsError: another process made it first; the leaf is checked below.
+        with suppress(FileExistsError):
+            path.mkdir(mode=0o700)
     status = os.lstat(directory)
     if not stat.S_ISDIR(status.st_mode):
         raise ConfigurationError(f"{directory} is not a directory")
