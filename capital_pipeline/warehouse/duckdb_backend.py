@@ -62,6 +62,21 @@ def _locked_error(path: Path, timeout: float, holder: str) -> WarehouseLocked:
     )
 
 
+def _make_folder(path: Path) -> None:
+    """The warehouse file's folder, created as needed; a path that cannot hold one is a WarehouseError."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as error:
+        raise WarehouseError(
+            f"cannot create the folder of the DuckDB file {path}: {error.filename} is a file, not a folder"
+        ) from None
+    except OSError as error:  # no permission, a read-only file system, ...
+        reason = error.strerror or type(error).__name__
+        raise WarehouseError(
+            f"cannot create the folder of the DuckDB file {path}: {reason} ({error.filename})"
+        ) from None
+
+
 def _connect(path: Path, read_only: bool, deadline: float, timeout: float) -> duckdb.DuckDBPyConnection:
     delay = 0.05
     while True:
@@ -148,7 +163,7 @@ class DuckDBBackend:
             raise _locked_error(self.path, self.lock_timeout, "this process")
         try:
             if write:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                _make_folder(self.path)
             connection = _connect(self.path, not write, deadline, self.lock_timeout)
             try:
                 yield from self._open_session(connection, schema, write)

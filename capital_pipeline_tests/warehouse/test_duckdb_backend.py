@@ -147,6 +147,15 @@ def test_reading_before_anything_was_written_says_what_to_do(tmp_path: Path) -> 
         Warehouse(tmp_path / "missing.duckdb").query("SELECT 1")
 
 
+def test_a_path_through_a_file_is_refused_naming_the_file_and_nothing_is_created(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("a file, not a folder")
+
+    with pytest.raises(WarehouseError, match=r"notes\.md is a file, not a folder"):
+        Warehouse(tmp_path / "notes.md" / "x.duckdb").ensure_schema()
+
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.md"]
+
+
 def test_the_default_url_is_a_file_under_the_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
