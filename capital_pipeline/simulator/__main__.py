@@ -4,4 +4,7 @@ import typer
 
 from capital_pipeline.simulator.cli import simulator_command
 
-typer.run(simulator_command)
+# As `capital-pipeline`: plain help that wraps, and no traceback dressing.
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+app.command()(simulator_command)
+app()

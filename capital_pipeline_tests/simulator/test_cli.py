@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,35 @@ def test_command_accepts_the_documented_options() -> None:
         [*COMMAND, "--help"], capture_output=True, text=True, timeout=60, check=True, env=wide
     ).stdout
     assert all(option in help_text for option in options)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "named"),
+    [
+        ("--latency-distribution", "bogus", "--latency-distribution"),
+        ("--rate-limit", "0", "--rate-limit"),
+        ("--scale", "0", "--scale"),
+        ("--day", "-3", "--day"),
+        ("--fault", "notjson", "--fault"),
+        ("--fault", '{"kind":"nope"}', "--fault"),
+        ("--session-idle-seconds", "0", "session lifetimes"),
+    ],
+)
+def test_a_bad_value_is_a_usage_error_not_a_traceback(option: str, value: str, named: str) -> None:
+    result = subprocess.run([*COMMAND, option, value], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    (error,) = [line for line in result.stderr.splitlines() if "Error" in line]
+    assert named in error
+
+
+def test_a_busy_port_is_one_message_naming_it() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([*COMMAND, "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
+    assert "--port" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
