@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,15 +47,24 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _seconds_from_env(name: str, default: float) -> float:
-    """``name`` as a number of seconds, else ``default``; read when settings are built, never at import."""
+def _seconds_from_env(name: str, default: float, *, zero_allowed: bool) -> float:
+    """``name`` as a number of seconds, else ``default``; read when settings are built, never at import.
+
+    A value the settings would refuse is refused here, in words naming the variable rather than the field.
+    """
     text = os.environ.get(name, "").strip()
     if not text:
         return default
     try:
-        return float(text)
+        seconds = float(text)
     except ValueError:
-        raise ConfigurationError(f"{name} must be a number of seconds, got {text!r}") from None
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not zero_allowed):
+        accepted = "0 or more" if zero_allowed else "greater than 0"
+        raise ConfigurationError(
+            f"{name} must be a number of seconds, {accepted} (default {default:g}), got {text!r}"
+        )
+    return seconds
 
 
 def resolve_base_url(environment_or_url: str) -> str:
@@ -146,11 +156,15 @@ class ClientSettings:
     session_refresh_margin: float = 30.0
     max_attempts: int = 5
     # The first retry waits about this long, doubling after (CAPITAL_RETRY_BACKOFF_SECONDS overrides).
-    backoff_base: float = field(default_factory=lambda: _seconds_from_env(BACKOFF_VARIABLE, 0.5))
+    backoff_base: float = field(
+        default_factory=lambda: _seconds_from_env(BACKOFF_VARIABLE, 0.5, zero_allowed=True)
+    )
     backoff_cap: float = 10.0
     max_retry_after: float = 60.0
     # Per request: connect, each read and write (CAPITAL_TIMEOUT_SECONDS overrides, for slow networks).
-    timeout: float = field(default_factory=lambda: _seconds_from_env(TIMEOUT_VARIABLE, 30.0))
+    timeout: float = field(
+        default_factory=lambda: _seconds_from_env(TIMEOUT_VARIABLE, 30.0, zero_allowed=False)
+    )
     pacing_directory: Path | None = None
     base_url: str = field(init=False)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -36,9 +37,12 @@ from capital_pipeline.snapshot.fetch import SnapshotIncomplete
 from capital_pipeline.warehouse import WarehouseError, WarehouseLocked
 
 __all__ = [
+    "DATABASE_FORMS",
+    "DATABASE_VARIABLE",
     "EXIT_CONFIGURATION",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
+    "LOCK_TIMEOUT_VARIABLE",
     "CommandFailed",
     "StepFailure",
     "advice_for",
@@ -53,10 +57,28 @@ EXIT_FAILED = 1
 EXIT_CONFIGURATION = 2
 EXIT_INTERRUPTED = 130  # the shell's convention for a command stopped by Ctrl-C (128 + SIGINT)
 
-_DATABASE_FIX = (
-    "Check --database-url or CAPITAL_PIPELINE_DATABASE_URL (duckdb:///path/file.duckdb or a SQLAlchemy URL "
-    "such as postgresql+psycopg://user@host/db)."
+DATABASE_VARIABLE = "CAPITAL_PIPELINE_DATABASE_URL"
+DATABASE_FORMS = (
+    "duckdb:///path/file.duckdb (a DuckDB file, relative to the working directory) or a SQLAlchemy URL "
+    "such as postgresql+psycopg://user@host/db"
 )
+# How long a step (and a command) waits for a locked database; the warehouse resource's default otherwise.
+LOCK_TIMEOUT_VARIABLE = "CAPITAL_PIPELINE_LOCK_TIMEOUT_SECONDS"
+_DATABASE_FIX = (
+    f"Check --database-url or {DATABASE_VARIABLE}, and that the database is running: {DATABASE_FORMS}."
+)
+# The warehouse's own lock message names its Python parameter and gives the reader-copy advice; the commands
+# name the variable instead and give that advice once, here.
+_DUCKDB_LOCK_ADVICE = " DuckDB allows one writing process"
+_DUCKDB_LOCK_FIX = (
+    "DuckDB allows one writing process per file, and open readers block writers: close other connections to "
+    f"it (notebooks, the duckdb CLI, other runs) and run again, or raise {LOCK_TIMEOUT_VARIABLE}. Notebooks "
+    "and tools should read the reader copy (capital_pipeline.warehouse.open_reader, or the file "
+    "<name>.reader.duckdb next to the warehouse): it never blocks a run."
+)
+_OTHER_LOCK_FIX = f"Once the other transaction has ended, run again; or raise {LOCK_TIMEOUT_VARIABLE}."
+# A Capital.com setting named in a ConfigurationError's message is the one to fix.
+_SETTING = re.compile(r"\bCAPITAL_[A-Z_]+\b")
 # Most specific first: the first class an error is an instance of gives the headline and the fix.
 _ADVICE: tuple[tuple[type[Exception], str, str], ...] = (
     (
@@ -86,13 +108,7 @@ _ADVICE: tuple[tuple[type[Exception], str, str], ...] = (
         "Part of the snapshot could not be read, so nothing was published",
         "Run again; the run's logs list the requests that failed.",
     ),
-    (
-        WarehouseLocked,
-        "The database is locked by another process",
-        "Once that connection is closed, run again. Notebooks and tools should read the reader copy "
-        "(capital_pipeline.warehouse.open_reader, or the file <name>.reader.duckdb next to the warehouse): "
-        "it never blocks a run.",
-    ),
+    (WarehouseLocked, "The database is locked by another process", _DUCKDB_LOCK_FIX),
     (WarehouseError, "The database could not be used", _DATABASE_FIX),
     (
         CapitalError,
@@ -153,8 +169,20 @@ def advice_for(error: type[BaseException], detail: str) -> str | None:
     """Headline, detail and fix for an error of one of the project's expected classes, else None."""
     for known, headline, fix in _ADVICE:
         if issubclass(error, known):
+            detail, fix = _specific(known, detail, fix)
             return f"{headline}: {detail}\n{fix}"
     return None
+
+
+def _specific(known: type[Exception], detail: str, fix: str) -> tuple[str, str]:
+    """``detail`` and ``fix`` made to name the setting a user changes, not the code's parameter."""
+    if known is ConfigurationError and (named := _SETTING.search(detail)):
+        return detail, f"Fix {named.group(0)} and run again."
+    if known is WarehouseLocked:
+        if detail.startswith("DuckDB file"):
+            return detail.partition(_DUCKDB_LOCK_ADVICE)[0], _DUCKDB_LOCK_FIX
+        return detail.replace("lock_timeout", LOCK_TIMEOUT_VARIABLE), _OTHER_LOCK_FIX
+    return detail, fix
 
 
 def _chain(error: SerializableErrorInfo | None) -> Iterator[SerializableErrorInfo]:

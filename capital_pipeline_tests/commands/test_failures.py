@@ -21,6 +21,7 @@ from capital_pipeline.commands.failures import (
     reported,
 )
 from capital_pipeline.warehouse import WarehouseLocked, WarehouseMissing
+from capital_pipeline.warehouse.duckdb_backend import _locked_error
 
 WHERE = "run 1234 in the Dagster UI (make ui)"
 
@@ -128,3 +129,19 @@ def test_ctrl_c_exits_130() -> None:
     result = CliRunner().invoke(_app(), ["interrupt"])
     assert result.exit_code == EXIT_INTERRUPTED
     assert result.output == "Interrupted.\n"
+
+
+def test_a_locked_duckdb_file_names_the_variable_and_gives_the_reader_copy_advice_once() -> None:
+    locked = _locked_error(Path("/srv/data/w.duckdb"), 2.0, "Conflicting lock is held in python (PID 4242)")
+    message = explain_run_failure([StepFailure("publish", step_error(locked))], None, WHERE)
+    assert message.startswith("The database is locked by another process: DuckDB file /srv/data/w.duckdb ")
+    assert "process 4242" in message and "CAPITAL_PIPELINE_LOCK_TIMEOUT_SECONDS" in message
+    assert "lock_timeout" not in message
+    assert message.count("reader copy") == 1
+
+
+def test_a_lock_on_another_database_names_the_variable() -> None:
+    locked = WarehouseLocked("publish: lock_timeout reached waiting for another transaction")
+    message = explain_run_failure([StepFailure("publish", step_error(locked))], None, WHERE)
+    assert "CAPITAL_PIPELINE_LOCK_TIMEOUT_SECONDS reached waiting" in message
+    assert "reader copy" not in message and "lock_timeout " not in message
