@@ -14,6 +14,8 @@ app = typer.Typer(
     # Expected failures end in one clear message; a traceback is never the only thing a user sees.
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Click's plain help wraps long option names and defaults; rich's tables cut them at 80 columns.
+    rich_markup_mode=None,
 )
 
 

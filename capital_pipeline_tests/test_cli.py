@@ -32,3 +32,33 @@ def test_snapshot_without_a_login_names_every_missing_variable(monkeypatch: pyte
         in result.output
     )
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("simulator", ["--latency-distribution", "--session-idle-seconds", "--login-rate-limit"]),
+        ("snapshot", ["--database-url", "duckdb:///data/capital_pipeline.duckdb", "CAPITAL_TIMEOUT_SECONDS"]),
+        ("demo", ["--database-url", "duckdb:///data/capital_pipeline.duckdb"]),
+    ],
+)
+def test_help_at_80_columns_wraps_instead_of_cutting_names_and_defaults(
+    command: str, expected: list[str]
+) -> None:
+    result = CliRunner().invoke(app, [command, "--help"], terminal_width=80, env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    assert "…" not in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    for text in expected:
+        assert text in result.output
+
+
+def test_snapshot_help_names_every_setting_it_reads() -> None:
+    result = CliRunner().invoke(app, ["snapshot", "--help"], terminal_width=200)
+    for name in (
+        "CAPITAL_REQUESTS_PER_SECOND",
+        "CAPITAL_RETRY_BACKOFF_SECONDS",
+        "CAPITAL_PIPELINE_LOCK_TIMEOUT_SECONDS",
+        "CAPITAL_PIPELINE_STATE_DIR",
+    ):
+        assert name in result.output

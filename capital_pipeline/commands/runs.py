@@ -32,8 +32,11 @@ def take_snapshot(
     database_url: str,
     tags: Mapping[str, str],
     again: tuple[str, str],
+    expected_checks: Mapping[str, str] | None = None,
 ) -> None:
     """Run the job into ``database_url`` and print what landed and what to try next (``again`` among it).
+
+    ``expected_checks``: checks expected not to pass on this data, by name, with why (said in the summary).
 
     Raises ``CommandFailed`` with the advice for the run's failure when it did not succeed.
     """
@@ -70,5 +73,6 @@ def take_snapshot(
         run_id=outcome.run_id,
         database=shown_url(database_url),
         checks=checks,
+        expected_checks=expected_checks,
     )
     print_next_steps(console, next_steps(database_url, again=again))

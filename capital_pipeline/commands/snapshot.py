@@ -10,7 +10,8 @@ from rich.console import Console
 
 from capital_pipeline.commands.failures import reported
 from capital_pipeline.commands.runs import take_snapshot
-from capital_pipeline.commands.settings import capital_resource_from_env, open_warehouse
+from capital_pipeline.commands.settings import capital_resource_from_env, prepare_warehouse
+from capital_pipeline.commands.summary import cli_command
 from capital_pipeline.warehouse import DEFAULT_URL
 
 __all__ = ["snapshot_command"]
@@ -21,21 +22,26 @@ def snapshot_command(
     database_url: Annotated[
         str | None,
         typer.Option(
-            help=f"Where the snapshot lands: a SQLAlchemy URL. Default: CAPITAL_PIPELINE_DATABASE_URL, else "
-            f"{DEFAULT_URL}.",
+            help="Where the snapshot lands: a URL, duckdb:///path/file.duckdb (relative to the working "
+            "directory) or any SQLAlchemy URL such as postgresql+psycopg://user@host/db; a bare file path is "
+            f"refused. Default: CAPITAL_PIPELINE_DATABASE_URL, else {DEFAULT_URL}.",
         ),
     ] = None,
 ) -> None:
     """Snapshot the Capital.com login the environment configures, through Dagster.
 
-    Needs CAPITAL_API_KEY, CAPITAL_IDENTIFIER and CAPITAL_PASSWORD; reads CAPITAL_ENVIRONMENT (demo or live),
-    CAPITAL_BASE_URL and CAPITAL_ENCRYPTED_PASSWORD if set. A refused login is tried once per run.
-    Exit code 0 only when the run succeeded.
+    Needs CAPITAL_API_KEY, CAPITAL_IDENTIFIER and CAPITAL_PASSWORD. Reads, if set: CAPITAL_ENVIRONMENT,
+    CAPITAL_BASE_URL, CAPITAL_ENCRYPTED_PASSWORD, CAPITAL_REQUESTS_PER_SECOND, CAPITAL_TIMEOUT_SECONDS,
+    CAPITAL_RETRY_BACKOFF_SECONDS, CAPITAL_PIPELINE_DATABASE_URL, CAPITAL_PIPELINE_LOCK_TIMEOUT_SECONDS,
+    CAPITAL_PIPELINE_STATE_DIR and DAGSTER_HOME (README.md, Configuration, says what each does).
+
+    Settings and the database are checked first (exit 2 if one is wrong); a refused login is tried once
+    per run. Exit code 0 only when the run succeeded, 1 when it failed.
     """
     console = Console(soft_wrap=True)
     capital = capital_resource_from_env()
     url = database_url or os.environ.get("CAPITAL_PIPELINE_DATABASE_URL") or DEFAULT_URL
-    warehouse = open_warehouse(url)
+    warehouse = prepare_warehouse(url)
     console.print(f"Snapshotting {capital.target()} ...", highlight=False)
-    again = ("capital-pipeline snapshot", "another snapshot: the change views compare it with this one")
+    again = (cli_command("snapshot"), "another snapshot: the change views compare it with this one")
     take_snapshot(console, warehouse=warehouse, database_url=url, tags={}, again=again)

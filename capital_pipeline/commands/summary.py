@@ -6,7 +6,7 @@ import json
 import shlex
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from capital_pipeline.warehouse import Warehouse, duckdb_file, reader_copy_path
 
 __all__ = [
     "Landed",
+    "cli_command",
     "failed_checks",
     "next_steps",
     "print_next_steps",
@@ -85,9 +86,19 @@ def _changes_text(frame: pd.DataFrame) -> tuple[str, str]:
 
 
 def print_summary(
-    console: Console, landed: Landed, *, seconds: float, run_id: str, database: str, checks: Sequence[str]
+    console: Console,
+    landed: Landed,
+    *,
+    seconds: float,
+    run_id: str,
+    database: str,
+    checks: Sequence[str],
+    expected_checks: Mapping[str, str] | None = None,
 ) -> None:
-    """The snapshot's tables and row counts, the change views' contents, and checks that did not pass."""
+    """The snapshot's tables and row counts, the change views' contents, and checks that did not pass.
+
+    ``expected_checks`` maps a check's name to why it is expected not to pass here, said after it.
+    """
     requests = f", {landed.request_count} API requests" if landed.request_count is not None else ""
     console.print(
         f"\nSnapshot [bold]{landed.snapshot_id}[/] published to {database} in {seconds:.1f} s "
@@ -105,7 +116,10 @@ def print_summary(
         table.add_row(f"{view} (view)", held, notes)
     console.print(table)
     for check in checks:
-        console.print(f"[yellow]check did not pass:[/] {check}", highlight=False)
+        why = next((why for name, why in (expected_checks or {}).items() if check.startswith(f"{name} ")), "")
+        console.print(
+            f"[yellow]check did not pass:[/] {check}{f'; expected: {why}' if why else ''}", highlight=False
+        )
 
 
 def shown_path(path: Path) -> str:
@@ -114,6 +128,16 @@ def shown_path(path: Path) -> str:
         return str(path.absolute().relative_to(Path.cwd()))
     except ValueError:
         return str(path.absolute())
+
+
+def cli_command(*args: str) -> str:
+    """``capital-pipeline ARGS`` as it can be typed here: the bare name only when the shell finds this script
+    (``make demo`` runs ``.venv/bin/capital-pipeline``, which is not on PATH unless the venv is active)."""
+    script = Path(sys.executable).with_name("capital-pipeline")
+    found = shutil.which("capital-pipeline")
+    if not script.exists() or (found is not None and Path(found).resolve() == script.resolve()):
+        return shlex.join(["capital-pipeline", *args])
+    return shlex.join([shown_path(script), *args])
 
 
 def next_steps(url: str, *, again: tuple[str, str]) -> list[tuple[str, str]]:

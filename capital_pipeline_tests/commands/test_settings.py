@@ -12,6 +12,7 @@ from capital_pipeline.commands.settings import (
     LOCK_TIMEOUT_VARIABLE,
     capital_resource_from_env,
     open_warehouse,
+    prepare_warehouse,
     shown_url,
     warehouse_run_config,
 )
@@ -102,3 +103,99 @@ def test_the_lock_timeout_reaches_the_warehouse_resource_only_when_set(
     assert warehouse_run_config() == {}
     monkeypatch.setenv(LOCK_TIMEOUT_VARIABLE, "2.5")
     assert warehouse_run_config() == {"resources": {"warehouse": {"config": {"lock_timeout_seconds": 2.5}}}}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql//postgres@127.0.0.1/test", "not a url", "data/capital.duckdb", "postgresql//me:pw-1234@h/d"],
+)
+def test_a_database_url_that_cannot_be_parsed_is_refused_not_taken_for_a_file(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CommandFailed) as failed:
+        open_warehouse(url)
+    assert failed.value.exit_code == EXIT_CONFIGURATION
+    assert failed.value.message.startswith("The database URL cannot be parsed:")
+    assert "duckdb:///path/file.duckdb" in failed.value.message
+    assert "postgresql+psycopg://user@host/db" in failed.value.message
+    assert "pw-1234" not in failed.value.message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bare_duckdb_file_name_is_told_its_url() -> None:
+    with pytest.raises(CommandFailed) as failed:
+        open_warehouse("data/capital.duckdb")
+    assert "write duckdb:///data/capital.duckdb" in failed.value.message
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql://nobody:pw-secret-1@127.0.0.1:1/x", "Connection refused"),
+        ("duckdb:///{readme}/x.duckdb", "cannot create the folder"),
+        ("mysql://nobody:pw-secret-1@127.0.0.1/x", "driver is not installed"),
+    ],
+)
+def test_a_database_that_cannot_be_used_is_refused_before_the_run(
+    url: str, reason: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CAPITAL_PIPELINE_DATABASE_URL", raising=False)
+    (tmp_path / "README.md").write_text("a file, not a folder")
+    with pytest.raises(CommandFailed) as failed:
+        prepare_warehouse(url.format(readme=tmp_path / "README.md"))
+    assert failed.value.exit_code == EXIT_CONFIGURATION
+    assert failed.value.message.startswith("The database could not be used:")
+    assert reason in failed.value.message
+    assert (
+        "--database-url" in failed.value.message and "CAPITAL_PIPELINE_DATABASE_URL" in failed.value.message
+    )
+    assert "pw-secret-1" not in failed.value.message
+    assert "Traceback" not in failed.value.message
+
+
+def test_a_usable_database_gets_its_schema_before_the_run(tmp_path: Path) -> None:
+    warehouse = prepare_warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    assert warehouse.is_initialized()
+
+
+@pytest.mark.parametrize(("name", "value"), [("CAPITAL_PASSWORD", " "), ("CAPITAL_API_KEY", "   ")])
+def test_a_blank_credential_is_missing(environment: pytest.MonkeyPatch, name: str, value: str) -> None:
+    environment.setenv(name, value)
+    with pytest.raises(CommandFailed) as failed:
+        capital_resource_from_env()
+    assert failed.value.exit_code == EXIT_CONFIGURATION
+    assert failed.value.message.startswith(f"Missing environment variable: {name}.")
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan"])
+def test_a_lock_timeout_that_is_not_seconds_is_a_setting_error(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv(LOCK_TIMEOUT_VARIABLE, value)
+    with pytest.raises(CommandFailed) as failed:
+        open_warehouse("duckdb:///data/x.duckdb")
+    assert failed.value.exit_code == EXIT_CONFIGURATION
+    assert failed.value.message.startswith(f"{LOCK_TIMEOUT_VARIABLE} must be a number of seconds, 0 or more")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "accepted"),
+    [
+        ("CAPITAL_TIMEOUT_SECONDS", "abc", "greater than 0"),
+        ("CAPITAL_TIMEOUT_SECONDS", "0", "greater than 0"),
+        ("CAPITAL_RETRY_BACKOFF_SECONDS", "-1", "0 or more"),
+    ],
+)
+def test_a_bad_timing_setting_names_its_variable_and_what_it_accepts(
+    environment: pytest.MonkeyPatch, name: str, value: str, accepted: str
+) -> None:
+    environment.setenv(name, value)
+    with pytest.raises(CommandFailed) as failed:
+        capital_resource_from_env()
+    assert failed.value.exit_code == EXIT_CONFIGURATION
+    message = failed.value.message
+    assert f"{name} must be a number of seconds, {accepted}" in message and f"got {value!r}" in message
+    assert message.endswith(f"Fix {name} and run again.")
+    for internal in ("CAPITAL_BASE_URL", "timeout must", "backoff_base"):
+        assert internal not in message

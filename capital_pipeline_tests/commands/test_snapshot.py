@@ -62,8 +62,8 @@ def test_a_missing_variable_is_named_before_anything_starts(
     assert not (tmp_path / "dagster_home").exists()
 
 
-def test_a_database_locked_by_another_process_fails_the_run_with_one_clear_message(
-    tmp_path: Path, capital_settings: dict[str, str]
+def test_a_database_locked_by_another_process_fails_the_command_with_one_clear_message(
+    tmp_path: Path, capital_settings: dict[str, str], simulator: SimulatorHandle
 ) -> None:
     database = tmp_path / "locked.duckdb"
     hold = (
@@ -83,5 +83,61 @@ def test_a_database_locked_by_another_process_fails_the_run_with_one_clear_messa
             )
         finally:
             holder.kill()
-    assert_plain_failure(result, "The database is locked by another process", f"process {holder.pid}")
-    assert "in the Dagster UI" in result.stderr
+    # Found by the check before the run: nothing crawled for a publish that could not happen.
+    assert_plain_failure(
+        result,
+        "The database is locked by another process",
+        f"process {holder.pid}",
+        "CAPITAL_PIPELINE_LOCK_TIMEOUT_SECONDS",
+    )
+    assert result.returncode == 1
+    assert not (tmp_path / "dagster_home").exists()
+
+
+@pytest.mark.parametrize("url", ["postgresql//postgres@127.0.0.1/test", "not a url"])
+def test_a_mistyped_database_url_is_refused_and_no_file_is_made_of_it(
+    tmp_path: Path, capital_settings: dict[str, str], simulator: SimulatorHandle, url: str
+) -> None:
+    result = run_cli(
+        ["snapshot", "--database-url", url], cwd=tmp_path, env=cli_env(tmp_path, **capital_settings)
+    )
+    assert_plain_failure(result, "The database URL cannot be parsed", "duckdb:///path/file.duckdb")
+    assert result.returncode == 2
+    assert not (tmp_path / url).exists() and not (tmp_path / "postgresql").exists()
+    assert simulator.stats()["requests_total"] == 0
+
+
+def test_a_database_that_cannot_be_used_is_refused_before_any_request(
+    tmp_path: Path, capital_settings: dict[str, str], simulator: SimulatorHandle
+) -> None:
+    url = f"postgresql://nobody:db-pass-5678@127.0.0.1:{closed_loopback_port()}/x"
+    result = run_cli(
+        ["snapshot", "--database-url", url], cwd=tmp_path, env=cli_env(tmp_path, **capital_settings)
+    )
+    assert_plain_failure(result, "The database could not be used: ", "--database-url")
+    assert result.returncode == 2
+    assert "db-pass-5678" not in result.stdout + result.stderr
+    assert simulator.stats()["requests_total"] == 0
+    assert not (tmp_path / "dagster_home").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("CAPITAL_PASSWORD", " ", "Missing environment variable: CAPITAL_PASSWORD."),
+        ("CAPITAL_PIPELINE_LOCK_TIMEOUT_SECONDS", "soon", "CAPITAL_PIPELINE_LOCK_TIMEOUT_SECONDS must be"),
+        ("CAPITAL_TIMEOUT_SECONDS", "0", "Fix CAPITAL_TIMEOUT_SECONDS"),
+    ],
+)
+def test_a_setting_found_wrong_exits_2_before_any_request(
+    tmp_path: Path,
+    capital_settings: dict[str, str],
+    simulator: SimulatorHandle,
+    name: str,
+    value: str,
+    expected: str,
+) -> None:
+    result = run_cli(["snapshot"], cwd=tmp_path, env=cli_env(tmp_path, **{**capital_settings, name: value}))
+    assert_plain_failure(result, expected)
+    assert result.returncode == 2
+    assert simulator.stats()["requests_total"] == 0

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
+from rich.console import Console
 
-from capital_pipeline.commands.summary import next_steps
+from capital_pipeline.commands.summary import Landed, cli_command, next_steps, print_summary
+from capital_pipeline_tests.commands.conftest import CLI
 
 AGAIN = ("capital-pipeline demo", "the next simulated day")
 
@@ -42,3 +45,26 @@ def test_another_database_gets_the_query_to_run_in_its_own_client() -> None:
         "the latest markets, in your SQL client",
     ) in steps
     assert not any("secret" in command for command, _ in steps)
+
+
+def test_the_command_to_run_again_works_as_printed_whether_or_not_the_venv_is_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", os.pathsep.join([str(tmp_path), "/usr/bin", "/bin"]))
+    assert cli_command("demo") == f"{CLI} demo"  # make demo runs .venv/bin/capital-pipeline, not on PATH
+    monkeypatch.setenv("PATH", os.pathsep.join([str(CLI.parent), "/usr/bin", "/bin"]))
+    assert cli_command("demo") == "capital-pipeline demo"
+
+
+def test_a_check_expected_not_to_pass_says_so() -> None:
+    console = Console(record=True, width=400)
+    landed = Landed("simulator-day-0000", 10, {"markets": 3}, {})
+    checks = ["no_truncated_nodes on navigation_nodes (WARN)", "unique_keys on markets (ERROR)"]
+    expected = {"no_truncated_nodes": "the simulator means it"}
+    print_summary(
+        console, landed, seconds=1.0, run_id="r", database="d", checks=checks, expected_checks=expected
+    )
+    shown = console.export_text()
+    assert "no_truncated_nodes on navigation_nodes (WARN); expected: the simulator means it" in shown
+    assert "unique_keys on markets (ERROR)\n" in shown
