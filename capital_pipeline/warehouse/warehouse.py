@@ -39,11 +39,27 @@ _SNAPSHOTS_TABLE_EXISTS = (
 T = TypeVar("T")
 
 
+# Databases known to lack what the schema and its reads use (schemas as namespaces, information_schema
+# with current_database()): refused by name before connecting, rather than failing on the first DDL.
+UNSUPPORTED_DATABASES = {
+    "sqlite": "it has no schemas or information_schema",
+    "mysql": "it has no current_database() and its schemas are databases",
+    "mariadb": "it has no current_database() and its schemas are databases",
+}
+
+
 def _open_backend(url: str | os.PathLike[str], lock_timeout: float) -> Backend:
     path = duckdb_file(url)
     if path is not None:
         return DuckDBBackend(path, lock_timeout)
-    return SQLAlchemyBackend(sa.make_url(str(url)), lock_timeout)
+    parsed = sa.make_url(str(url))
+    reason = UNSUPPORTED_DATABASES.get(parsed.get_backend_name())
+    if reason is not None:
+        raise WarehouseError(
+            f"{parsed.get_backend_name()} cannot hold the warehouse: {reason}; use DuckDB "
+            "(duckdb:///path/file.duckdb) or PostgreSQL (postgresql+psycopg://user@host/db)"
+        )
+    return SQLAlchemyBackend(parsed, lock_timeout)
 
 
 def _replace_snapshot_rows(

@@ -134,7 +134,8 @@ def test_a_bare_duckdb_file_name_is_told_its_url() -> None:
     [
         ("postgresql://nobody:pw-secret-1@127.0.0.1:1/x", "Connection refused"),
         ("duckdb:///{readme}/x.duckdb", "cannot create the folder"),
-        ("mysql://nobody:pw-secret-1@127.0.0.1/x", "driver is not installed"),
+        ("oracle+oracledb://nobody:pw-secret-1@127.0.0.1/x", "driver is not installed"),
+        ("mysql://nobody:pw-secret-1@127.0.0.1/x", "mysql cannot hold the warehouse"),
     ],
 )
 def test_a_database_that_cannot_be_used_is_refused_before_the_run(

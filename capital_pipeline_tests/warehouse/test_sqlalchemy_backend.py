@@ -32,6 +32,21 @@ def test_an_unparsable_url_is_refused_without_quoting_it() -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite:///{folder}/w.sqlite", "mysql://user:pw-secret@127.0.0.1/w", "mariadb+pymysql://127.0.0.1/w"],
+)
+def test_a_database_that_cannot_hold_the_warehouse_is_refused_by_name_before_connecting(
+    url: str, tmp_path
+) -> None:
+    with pytest.raises(
+        WarehouseError, match=r"cannot hold the warehouse: .*use DuckDB .* or PostgreSQL"
+    ) as error:
+        Warehouse(url.format(folder=tmp_path))
+    assert "pw-secret" not in str(error.value)
+    assert list(tmp_path.iterdir()) == []  # SQLite would have made the file on connecting
+
+
 def test_a_plain_postgresql_url_uses_psycopg_3(postgres_url: str, postgres_schema: str) -> None:
     plain = sa.make_url(postgres_url).set(drivername="postgresql").render_as_string(hide_password=False)
     warehouse = Warehouse(plain, schema=postgres_schema)
