@@ -109,7 +109,7 @@ def call_api(
     fail at once, naming the step that did (its error is the run's first failure)."""
     run_id = context.run.run_id
     _sweep_stale_runs(run_id)
-    failed = sorted(path.name.removeprefix(_FAILED) for path in run_directory(run_id).glob(f"{_FAILED}*"))
+    failed = _failed_steps(run_id)
     if failed:
         earlier = EarlierStepFailed(", ".join(failed))
         raise Failure(
@@ -119,11 +119,20 @@ def call_api(
         ) from earlier
 
     async def go() -> tuple[T, int]:
-        async with capital.client(context.run.run_id) as client:
+        async with capital.client(run_id) as client:
             try:
-                return await work(client), client.stats.total
+                result = await work(client)
+                if _failed_steps(run_id):
+                    # Another step failed while this one worked (steps in parallel processes): its failure
+                    # hook logged the session out, and this step may have logged in again since. Nothing
+                    # of the run will be published, so no session of it stays open.
+                    try:
+                        await capital.run_session_store(run_id).close(client)
+                    except CapitalError as error:
+                        context.log.warning(f"the API session could not be logged out ({error}); it expires")
+                return result, client.stats.total
             finally:
-                _record_requests(context.run.run_id, step, client.stats.total)
+                _record_requests(run_id, step, client.stats.total)
 
     try:
         with _collector_spared():
@@ -133,6 +142,11 @@ def call_api(
         raise Failure(description=failure_message(step, error), allow_retries=False) from error
     context.log.info(f"{requests} API requests")
     return result
+
+
+def _failed_steps(run_id: str) -> list[str]:
+    """The steps of the run that failed so far, as their markers name them."""
+    return sorted(path.name.removeprefix(_FAILED) for path in run_directory(run_id).glob(f"{_FAILED}*"))
 
 
 @contextmanager
@@ -227,7 +241,7 @@ def end_session_after_failure(
     stays (its markers stop later steps; a stale one is swept after an hour). No token file (no login yet,
     or ``snapshots`` already logged out): nothing is sent. Returns the logout's request count."""
     directory = ensure_private_directory(run_directory(run_id))
-    if not any(directory.glob(f"{_FAILED}*")):  # an API step's own marker names it as call_api knows it
+    if not _failed_steps(run_id):  # an API step's own marker names it as call_api knows it
         (directory / f"{_FAILED}{step}").touch()
     if not capital.run_session_store(run_id).path.exists():
         return 0
