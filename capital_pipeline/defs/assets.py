@@ -119,8 +119,10 @@ def capital_navigation(
     context: AssetExecutionContext, capital: CapitalApiResource, warehouse: WarehouseResource
 ):
     """The whole navigation tree, crawled concurrently within the API's pace."""
+    # The drop check's comparison is read before the crawl: a warehouse that cannot be read fails the step
+    # before it sends a request, not after minutes of them.
     snapshot_id = run_identity(context).snapshot_id
-    previous = checks.previous_rows("navigation_nodes", warehouse.warehouse(), snapshot_id)
+    previous = warehouse.warehouse().previous_counts("navigation_nodes", before_snapshot_id=snapshot_id)
     progress = progress_logger(context)
     crawl = call_api(context, capital, "navigation", lambda client: fetch_navigation(client, progress))
     frames = navigation_frames(crawl)
@@ -166,8 +168,9 @@ def markets(
 ):
     """Details of every epic listed in navigation or a watchlist, fetched 50 per request."""
     epics = snapshot_epics(navigation_markets, watchlist_markets)
+    # Read before the crawl, as in capital_navigation.
     snapshot_id = run_identity(context).snapshot_id
-    previous = checks.previous_rows("markets", warehouse.warehouse(), snapshot_id)
+    previous = warehouse.warehouse().previous_counts("markets", before_snapshot_id=snapshot_id)
     progress = progress_logger(context)
     # Rows go to the run's staging directory as their batches arrive: at x30 the whole table in memory, even
     # in Arrow, would not fit the memory target next to the rest of the run.

@@ -20,7 +20,7 @@ from dagster import (
     asset_check,
 )
 
-from capital_pipeline.warehouse import Warehouse, table_named
+from capital_pipeline.warehouse import table_named
 
 __all__ = [
     "DROP_TOLERANCE",
@@ -29,7 +29,6 @@ __all__ = [
     "membership_check",
     "membership_check_spec",
     "navigation_epics_have_markets",
-    "previous_rows",
     "truncation_check",
     "truncation_check_spec",
     "unique_keys_check",
@@ -101,14 +100,9 @@ def drop_check_spec(table: str) -> AssetCheckSpec:
     )
 
 
-def previous_rows(table: str, warehouse: Warehouse, snapshot_id: str) -> int | None:
-    """The rows ``drop_check`` compares with, read before the step's crawl: a warehouse that cannot be read
-    fails the step before it sends a request, not after minutes of them."""
-    return warehouse.previous_counts(table, before_snapshot_id=snapshot_id)
-
-
 def drop_check(table: str, rows: int, previous: int | None) -> AssetCheckResult:
-    """``rows`` against ``previous`` (``previous_rows``; None before the first snapshot: passes)."""
+    """``rows`` against ``previous``, the table's rows in the previous snapshot
+    (``Warehouse.previous_counts``, read before the step's crawl; None before the first snapshot: passes)."""
     floor = None if previous is None else previous * (1 - DROP_TOLERANCE)
     return AssetCheckResult(
         check_name="no_sudden_drop",
