@@ -50,9 +50,7 @@ def _fault(text: str) -> Fault:
         raise typer.BadParameter(f'{text!r} is not a JSON object; e.g. {{"kind":"reset"}}.')
     try:
         return Fault(**fields)
-    except TypeError as error:  # an unknown field
-        raise typer.BadParameter(f"{text!r}: {error}.") from None
-    except ValueError as error:
+    except (TypeError, ValueError) as error:  # an unknown field, a value Fault refuses
         raise typer.BadParameter(f"{text!r}: {error}.") from None
 
 
