@@ -84,7 +84,7 @@ def demo_command(
         str | None,
         typer.Option(
             help="Where the snapshot lands: a URL, duckdb:///path/file.duckdb (relative to the working "
-            "directory) or any SQLAlchemy URL such as postgresql+psycopg://user@host/db; a bare file path is "
+            "directory) or a PostgreSQL URL such as postgresql+psycopg://user@host/db; a bare file path is "
             f"refused. Default: {DEFAULT_URL} (CAPITAL_PIPELINE_DATABASE_URL is ignored, so simulated data "
             "never reaches it).",
         ),

@@ -59,7 +59,7 @@ EXIT_INTERRUPTED = 130  # the shell's convention for a command stopped by Ctrl-C
 
 DATABASE_VARIABLE = "CAPITAL_PIPELINE_DATABASE_URL"
 DATABASE_FORMS = (
-    "duckdb:///path/file.duckdb (a DuckDB file, relative to the working directory) or a SQLAlchemy URL "
+    "duckdb:///path/file.duckdb (a DuckDB file, relative to the working directory) or a PostgreSQL URL "
     "such as postgresql+psycopg://user@host/db"
 )
 # How long a step (and a command) waits for a locked database; the warehouse resource's default otherwise.

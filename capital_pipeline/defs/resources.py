@@ -107,7 +107,7 @@ class CapitalApiResource(ConfigurableResource):
 
 
 class WarehouseResource(ConfigurableResource):
-    """Where snapshots land: any SQLAlchemy URL, by default a DuckDB file under the working directory."""
+    """Where snapshots land: a DuckDB or PostgreSQL URL, by default a DuckDB file under the working folder."""
 
     database_url: str | None = Field(
         default=None,

@@ -77,9 +77,10 @@ def _replace_snapshot_rows(
 
 
 class Warehouse:
-    """Snapshots of a Capital.com login's reference data in DuckDB (native) or any SQLAlchemy database.
+    """Snapshots of a Capital.com login's reference data in DuckDB (native) or PostgreSQL (SQLAlchemy).
 
-    ``url`` is ``duckdb:///path/file.duckdb``, a bare file path (DuckDB), or any SQLAlchemy URL. Nothing
+    ``url`` is ``duckdb:///path/file.duckdb``, a bare file path (DuckDB), or a SQLAlchemy URL of a database
+    with schemas and ``information_schema`` (PostgreSQL; SQLite and MySQL are refused). Nothing
     connects until a method needs to; every method opens a short-lived connection and closes it.
     """
 
