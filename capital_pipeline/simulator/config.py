@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "ACCOUNT_SWITCH_SCOPES",
     "DEMO_API_KEY",
     "DEMO_IDENTIFIER",
     "DEMO_PASSWORD",
@@ -29,6 +30,10 @@ DEMO_IDENTIFIER = "demo@capital-pipeline.test"
 DEMO_PASSWORD = "sim-demo-password"
 
 LATENCY_DISTRIBUTIONS = ("fixed", "uniform", "normal")
+# What ``PUT /session`` moves (REFERENCE §6, §10: unconfirmed): "token", the default, issues a new account token
+# and leaves earlier ones on their accounts; "session" moves the whole session, every token of its CST
+# addressing the new account from then on (the tokens' values do not change).
+ACCOUNT_SWITCH_SCOPES = ("token", "session")
 FAULT_KINDS = (
     "status",
     "timeout",
@@ -56,6 +61,8 @@ RUNTIME_SETTINGS = (
     "single_session_per_user",
     "api_key_expired",
     "encryption_max_age_seconds",
+    "navigation_max_limit",
+    "account_switch_scope",
 )
 
 
@@ -127,6 +134,9 @@ class SimulatorConfig:
     single_session_per_user: bool = False
     api_key_expired: bool = False
     encryption_max_age_seconds: float = 60.0
+    # REFERENCE §6/§11: default and max 500; one client saw 500 refused (error.invalid.limit) and used 100.
+    navigation_max_limit: int = 500
+    account_switch_scope: str = "token"
     users: tuple[SimulatorUser, ...] = (SimulatorUser(),)
     faults: tuple[Fault, ...] = ()
 
@@ -148,6 +158,10 @@ class SimulatorConfig:
             raise ValueError("retry_after must be None (no header) or >= 0 seconds")
         if min(self.session_idle_seconds, self.session_max_seconds, self.encryption_max_age_seconds) <= 0:
             raise ValueError("session lifetimes and the encryption key age must be > 0 seconds")
+        if self.navigation_max_limit < 1:
+            raise ValueError("navigation_max_limit must be >= 1")
+        if self.account_switch_scope not in ACCOUNT_SWITCH_SCOPES:
+            raise ValueError(f"account_switch_scope must be one of {ACCOUNT_SWITCH_SCOPES}")
         if not self.users:
             raise ValueError("at least one user is needed")
         for attribute in ("api_key", "identifier"):
