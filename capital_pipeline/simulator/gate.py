@@ -106,6 +106,7 @@ class ApiGate:
                 now,
                 config.session_idle_seconds,
                 config.session_max_seconds,
+                whole_session_switches=config.account_switch_scope == "session",
             )
             scope["capital.auth"] = auth
             return auth, auth.session.user

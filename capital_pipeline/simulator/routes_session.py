@@ -133,7 +133,8 @@ async def session_details(request: Request) -> Response:
 
 
 async def switch_account(request: Request) -> Response:
-    """``PUT /session``: a new account token bound to the requested account (earlier tokens stay valid)."""
+    """``PUT /session``: a new account token bound to the requested account (earlier tokens stay valid), or,
+    with ``account_switch_scope="session"``, the whole session moved to it (sessions.py)."""
     runtime, auth = runtime_of(request), auth_of(request)
     account_id = (await json_object(request)).get("accountId")
     if not isinstance(account_id, str) or not account_id:
@@ -142,7 +143,8 @@ async def switch_account(request: Request) -> Response:
         raise ApiError(400, "error.not-different.accountId")
     if account_id not in runtime.state.accounts:
         raise ApiError(400, "error.invalid.accountId")
-    switched = runtime.sessions.issue_account_token(auth.session, account_id)
+    whole_session = runtime.config.account_switch_scope == "session"
+    switched = runtime.sessions.switch(auth, account_id, whole_session=whole_session)
     tokens = {"CST": auth.session.cst, "X-SECURITY-TOKEN": switched.security_token}
     return json_response(_account_flags(runtime.state.client, dealing=True), headers=tokens)
 

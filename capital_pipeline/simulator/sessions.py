@@ -5,7 +5,9 @@ The model (REFERENCE §2, §3, §11):
 - ``CST`` identifies a login session; ``X-SECURITY-TOKEN`` identifies the active account within it. A session
   owns several account tokens: login issues one for the preferred account, and every ``PUT /session`` issues a
   new one bound to the new account. Tokens issued earlier stay valid and keep addressing their own account,
-  so concurrent users of one session are not broken by a switch.
+  so concurrent users of one session are not broken by a switch. Whether the real API does this is open
+  (REFERENCE §6, §10): with the knob ``account_switch_scope="session"`` a switch instead moves the whole
+  session, its token unchanged, and every token of the CST addresses the new account from then on.
 - A session dies after ``session_idle_seconds`` without use (any authenticated request is a use) or
   ``session_max_seconds`` after login, whichever comes first, on ``DELETE /session``, on an injected
   ``expired_session`` fault, and (knob ``single_session_per_user``) when its user logs in again.
@@ -58,6 +60,8 @@ class LoginSession:
     created: float
     last_used: float
     account_tokens: dict[str, str] = field(default_factory=dict, repr=False)
+    # The session's active account: what every token addresses when a switch moves the whole session.
+    active_account_id: str = ""
     cst: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
     ended: bool = False
 
@@ -89,10 +93,18 @@ class SessionStore:
             for session in self._sessions.values():
                 if session.user is user:
                     session.ended = True
-        session = LoginSession(user=user, created=now, last_used=now)
+        session = LoginSession(user=user, created=now, last_used=now, active_account_id=account_id)
         self._sessions[session.cst] = session
         self.issued.append(session.cst)
         return self.issue_account_token(session, account_id)
+
+    def switch(self, auth: Authenticated, account_id: str, *, whole_session: bool) -> Authenticated:
+        """``PUT /session``: a new token bound to ``account_id``, or (``whole_session``) the same token with
+        the whole session moved to ``account_id``."""
+        auth.session.active_account_id = account_id
+        if whole_session:
+            return Authenticated(auth.session, auth.security_token, account_id)
+        return self.issue_account_token(auth.session, account_id)
 
     def issue_account_token(self, session: LoginSession, account_id: str) -> Authenticated:
         """A new ``X-SECURITY-TOKEN`` in ``session`` bound to ``account_id`` (login and ``PUT /session``)."""
@@ -102,7 +114,14 @@ class SessionStore:
         return Authenticated(session, token, account_id)
 
     def authenticate(
-        self, cst: str | None, security_token: str | None, now: float, idle: float, lifetime: float
+        self,
+        cst: str | None,
+        security_token: str | None,
+        now: float,
+        idle: float,
+        lifetime: float,
+        *,
+        whole_session_switches: bool = False,
     ) -> Authenticated:
         """Check both tokens and mark the session used; raise the API's error otherwise (REFERENCE §11)."""
         if not cst:
@@ -119,4 +138,6 @@ class SessionStore:
         if account_id is None:
             raise ApiError(401, "error.invalid.session.token")
         session.last_used = now
+        if whole_session_switches:
+            account_id = session.active_account_id
         return Authenticated(session, security_token, account_id)

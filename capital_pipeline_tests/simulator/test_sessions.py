@@ -133,6 +133,26 @@ def test_switch_issues_a_new_token_and_earlier_tokens_keep_their_account(client:
     assert client.get("/session", headers=second).json()["accountId"] == other
 
 
+def test_with_the_session_scope_knob_a_switch_moves_every_token_of_the_session(
+    start_simulator, api_client
+) -> None:
+    simulator = start_simulator()
+    client = api_client(simulator)
+    client.login()
+    simulator.set_config(account_switch_scope="session")
+    first = dict(client.tokens)
+    first_account = client.get("/session").json()["accountId"]
+    accounts = [a["accountId"] for a in client.get("/accounts").json()["accounts"]]
+    other = next(account for account in accounts if account != first_account)
+    switched = client.request("PUT", "/session", json={"accountId": other})
+    assert switched.status_code == 200
+    assert switched.headers["X-SECURITY-TOKEN"] == first["X-SECURITY-TOKEN"]
+    assert client.get("/session", headers=first).json()["accountId"] == other
+    back = client.request("PUT", "/session", json={"accountId": first_account}, headers=first)
+    assert back.status_code == 200
+    assert client.get("/session", headers=first).json()["accountId"] == first_account
+
+
 def test_switch_to_the_same_or_an_unknown_account_is_refused(client: ApiClient) -> None:
     current = client.get("/session").json()["accountId"]
     same = client.request("PUT", "/session", json={"accountId": current})
