@@ -82,6 +82,9 @@ def simulator_command(
         bool, typer.Option(help="A new login ends the user's earlier sessions.")
     ] = False,
     api_key_expired: Annotated[bool, typer.Option(help="Refuse the API key as expired.")] = False,
+    navigation_max_limit: Annotated[
+        int, typer.Option(min=1, help="Largest navigation limit accepted (500 documented).")
+    ] = 500,
     fault: Annotated[
         list[str] | None, typer.Option(callback=_faults, help='A fault as JSON, e.g. {"kind":"reset"}.')
     ] = None,
@@ -114,6 +117,7 @@ def simulator_command(
                 session_max_seconds=session_max_seconds,
                 single_session_per_user=single_session,
                 api_key_expired=api_key_expired,
+                navigation_max_limit=navigation_max_limit,
                 users=(SimulatorUser(api_key, identifier, password),),
                 faults=tuple(_fault(text) for text in fault or []),
             )

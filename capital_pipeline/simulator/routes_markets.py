@@ -1,8 +1,9 @@
 """Market data endpoints: navigation tree, market searches and details, prices, client sentiment.
 
 Choices where the sources are silent (REFERENCE §11): navigation ``limit`` defaults to 500, must be an integer
-in 1..500 (else 400 ``error.invalid.limit``, checked before the node), and a leaf with more markets answers
-its first ``limit``; an unknown node is 404 ``error.not-found.nodeId``. ``GET /markets`` with no parameter
+in 1..``navigation_max_limit`` (500 as documented; a knob, since one client saw 500 refused, §6 and §10; else
+400 ``error.invalid.limit``, checked before the node), and a leaf with more markets answers its first
+``limit``; an unknown node is 404 ``error.not-found.nodeId``. ``GET /markets`` with no parameter
 lists every market; ``searchTerm`` wins over ``epics``; more than 50 epics is 400 ``error.invalid.epics``;
 unknown epics are left out. Client sentiment leaves unknown ids out too, and is 404 ``error.not-found.epic``
 when none is known (the collection's example asks for one unknown id).
@@ -22,6 +23,7 @@ from capital_pipeline.simulator.routing import ApiRoute, runtime_of
 
 __all__ = ["ROUTES"]
 
+# The documented default of navigation's ``limit`` (REFERENCE §6).
 NAVIGATION_LIMIT = 500
 EPICS_PER_CALL = 50
 # Navigation answers carried this header in every collection example (REFERENCE §2).
@@ -37,10 +39,13 @@ async def top_navigation(request: Request) -> Response:
 
 async def navigation_node(request: Request) -> Response:
     """``GET /marketnavigation/{nodeId}?limit=N``."""
-    catalogue = runtime_of(request).state.catalogue
-    text = request.query_params.get("limit", str(NAVIGATION_LIMIT))
-    if not text.isdigit() or not 1 <= int(text) <= NAVIGATION_LIMIT:
+    runtime = runtime_of(request)
+    most = runtime.config.navigation_max_limit
+    # No limit asks for the server's own default, which a server never refuses: 500, or its ceiling if lower.
+    text = request.query_params.get("limit", str(min(NAVIGATION_LIMIT, most)))
+    if not text.isdecimal() or not 1 <= int(text) <= most:  # isdigit() would pass "²", which int() refuses
         raise ApiError(400, "error.invalid.limit", _NAVIGATION_HEADERS)
+    catalogue = runtime.state.catalogue
     node = catalogue.universe.nodes.get(request.path_params["nodeId"])
     if node is None:
         raise ApiError(404, "error.not-found.nodeId", _NAVIGATION_HEADERS)

@@ -53,7 +53,7 @@ def test_command_accepts_the_documented_options() -> None:
     options = [
         "--host", "--port", "--seed", "--scale", "--day", "--latency-ms", "--rate-limit",
         "--login-rate-limit", "--session-idle-seconds", "--session-max-seconds", "--api-key", "--identifier",
-        "--password",
+        "--password", "--navigation-max-limit",
     ]  # fmt: skip
     wide = os.environ | {"COLUMNS": "300"}  # rich would elide long option names in a narrow terminal
     help_text = subprocess.run(
@@ -72,6 +72,7 @@ def test_command_accepts_the_documented_options() -> None:
         ("--fault", "notjson", "--fault"),
         ("--fault", '{"kind":"nope"}', "--fault"),
         ("--session-idle-seconds", "0", "session lifetimes"),
+        ("--navigation-max-limit", "0", "--navigation-max-limit"),
     ],
 )
 def test_a_bad_value_is_a_usage_error_not_a_traceback(option: str, value: str, named: str) -> None:
@@ -80,6 +81,21 @@ def test_a_bad_value_is_a_usage_error_not_a_traceback(option: str, value: str, n
     assert "Traceback" not in result.stderr
     (error,) = [line for line in result.stderr.splitlines() if "Error" in line]
     assert named in error
+
+
+def test_navigation_max_limit_option_sets_the_served_ceiling() -> None:
+    process = subprocess.Popen(
+        [*COMMAND, "--port", "0", "--navigation-max-limit", "100"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        ready = READY_LINE.match(process.stdout.readline().strip())
+        assert ready is not None
+        settings = httpx.get(ready.group(1) + "/_simulator/config", timeout=10).json()
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    assert settings["navigation_max_limit"] == 100
 
 
 def test_a_busy_port_is_one_message_naming_it() -> None:

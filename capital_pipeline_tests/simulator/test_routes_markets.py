@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from capital_pipeline_tests.simulator.conftest import ApiClient
@@ -16,7 +18,15 @@ def _leaves(truth: dict) -> list[dict]:
     return sorted((n for n in truth["nodes"] if not n["children"]), key=lambda node: len(node["epics"]))
 
 
-@pytest.mark.parametrize("limit", ["0", "501", "-1", "abc", "2.5"])
+@pytest.fixture
+def ceiling_100(shared_simulator) -> Iterator[None]:
+    """The shared simulator refusing navigation limits above 100 (as one client saw, REFERENCE §6)."""
+    shared_simulator.set_config(navigation_max_limit=100)
+    yield
+    shared_simulator.set_config(navigation_max_limit=500)
+
+
+@pytest.mark.parametrize("limit", ["0", "501", "-1", "abc", "2.5", "²"])
 def test_navigation_limit_outside_1_to_500_is_invalid(client: ApiClient, truth: dict, limit: str) -> None:
     answer = client.get(f"/marketnavigation/{_leaves(truth)[-1]['id']}", params={"limit": limit})
     assert (answer.status_code, answer.json()) == (400, {"errorCode": "error.invalid.limit"})
@@ -33,6 +43,24 @@ def test_leaf_with_more_markets_than_the_limit_answers_the_first_limit(
     assert default["nodes"] == []
     assert [m["epic"] for m in default["markets"]] == biggest["epics"][:500]
     assert [m["epic"] for m in three["markets"]] == biggest["epics"][:3]
+
+
+@pytest.mark.parametrize("limit", ["101", "500", "1000"])
+def test_navigation_limit_above_the_ceiling_knob_is_invalid(
+    client: ApiClient, truth: dict, ceiling_100: None, limit: str
+) -> None:
+    answer = client.get(f"/marketnavigation/{_leaves(truth)[-1]['id']}", params={"limit": limit})
+    assert (answer.status_code, answer.json()) == (400, {"errorCode": "error.invalid.limit"})
+
+
+def test_under_a_lower_ceiling_the_ceiling_and_an_absent_limit_are_accepted(
+    client: ApiClient, truth: dict, ceiling_100: None
+) -> None:
+    biggest = _leaves(truth)[-1]
+    at_ceiling = client.get(f"/marketnavigation/{biggest['id']}", params={"limit": "100"}).json()
+    absent = client.get(f"/marketnavigation/{biggest['id']}").json()
+    assert [m["epic"] for m in at_ceiling["markets"]] == biggest["epics"][:100]
+    assert absent == at_ceiling  # the server's own default never exceeds what it accepts
 
 
 def test_branch_answers_its_children_only(client: ApiClient, truth: dict) -> None:
