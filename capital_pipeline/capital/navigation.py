@@ -1,10 +1,13 @@
 """The whole market universe in one call: a concurrent walk of the navigation tree.
 
 ``GET /marketnavigation`` lists the top nodes; ``GET /marketnavigation/{nodeId}`` lists a branch's children or
-a leaf's markets (at most ``limit``, REFERENCE.md section 6). Each node is fetched exactly once, as soon as it
-is discovered, so the walk keeps the pace's budget busy instead of waiting level by level. Parents, depths and
-paths are then assigned breadth-first from the top in the API's order, so the result does not depend on which
-answer happened to arrive first."""
+a leaf's markets (at most ``limit``, REFERENCE.md section 6). The documented maximum limit is 500, but one
+client saw 500 refused with 400 ``error.invalid.limit`` and used 100 (section 10: unconfirmed), so a refused
+limit is lowered for the rest of the walk and the refused node asked again. Each node is fetched exactly once
+(twice if it was in flight when its limit was refused), as soon as it is discovered, so the walk keeps the
+pace's budget busy instead of waiting level by level. Parents, depths and paths are then assigned
+breadth-first from the top in the API's order, so the result does not depend on which answer happened to
+arrive first."""
 
 from __future__ import annotations
 
@@ -14,14 +17,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from capital_pipeline.capital.concurrency import task_group
-from capital_pipeline.capital.errors import LOCAL_ERRORS, RequestFailure
+from capital_pipeline.capital.errors import LOCAL_ERRORS, BadRequest, RequestFailure
 from capital_pipeline.capital.progress import ProgressCallback
-from capital_pipeline.capital.records import MarketSummary, NavigationNode
+from capital_pipeline.capital.records import MarketSummary, NavigationNode, NavigationPage
 
 if TYPE_CHECKING:
     from capital_pipeline.capital.client import CapitalClient
 
-__all__ = ["CrawledNode", "NavigationCrawl", "NodeMembership", "walk_navigation"]
+__all__ = ["CrawledNode", "NavigationCrawl", "NodeMembership", "lowered_limit", "walk_navigation"]
+
+INVALID_LIMIT = "error.invalid.limit"
+# The limit the one client that saw 500 refused found accepted (REFERENCE.md section 6, S10).
+LIMIT_SEEN_ACCEPTED = 100
 
 
 @dataclass(frozen=True)
@@ -51,10 +58,12 @@ class NavigationCrawl:
 
     nodes: list[CrawledNode]
     memberships: list[NodeMembership]
-    # Nodes that returned exactly ``limit`` markets: they may hold more than the API showed.
+    # Nodes that returned as many markets as the limit they were asked with: they may hold more.
     truncated_node_ids: list[str]
     failures: list[RequestFailure]
+    # The limit the walk ended with, and those the API refused on the way (each once, highest first).
     limit: int
+    refused_limits: tuple[int, ...] = ()
 
     @property
     def markets(self) -> dict[str, MarketSummary]:
@@ -65,10 +74,18 @@ class NavigationCrawl:
         return markets
 
 
+def lowered_limit(refused: int) -> int:
+    """The limit to try after ``refused``: 100 (the value seen accepted), below that half, down to 1."""
+    return LIMIT_SEEN_ACCEPTED if refused > LIMIT_SEEN_ACCEPTED else max(1, refused // 2)
+
+
 class _Walk:
     def __init__(self, client: CapitalClient, limit: int, on_progress: ProgressCallback) -> None:
         self.client, self.limit, self.on_progress = client, limit, on_progress
+        self.refused_limits: set[int] = set()
         self.names: dict[str, str | None] = {}
+        # The limit each node's answer was fetched with: its truncation is judged against that one.
+        self.fetched_with: dict[str, int] = {}
         # Each page's child nodes and markets, not the page (whose raw body would keep a second list of them).
         self.children: dict[str, list[NavigationNode]] = {}
         self.markets: dict[str, list[MarketSummary]] = {}
@@ -83,7 +100,7 @@ class _Walk:
 
     async def visit(self, node_id: str, group: asyncio.TaskGroup) -> None:
         try:
-            page = await self.client.navigation_node(node_id, self.limit)
+            page = await self.fetch(node_id)
         except LOCAL_ERRORS as error:
             self.failures.append(RequestFailure.of(node_id, error))
         else:
@@ -92,6 +109,21 @@ class _Walk:
             for child in self.children[node_id]:
                 self.discover(child, group)
         self.on_progress("navigation", len(self.children) + len(self.failures), len(self.names))
+
+    async def fetch(self, node_id: str) -> NavigationPage:
+        """The node's page; a refused limit lowers the walk's, so only requests already in flight repeat."""
+        while True:
+            limit = self.limit
+            try:
+                page = await self.client.navigation_node(node_id, limit)
+            except BadRequest as error:
+                if error.error_code != INVALID_LIMIT or limit == 1:  # 1 refused: the limit is not the problem
+                    raise
+                self.refused_limits.add(limit)
+                self.limit = min(self.limit, lowered_limit(limit))
+            else:
+                self.fetched_with[node_id] = limit
+                return page
 
     def _shared(self, markets: list[MarketSummary]) -> list[MarketSummary]:
         """``markets`` with each summary equal to one already seen (same epic under another node: about a
@@ -122,9 +154,15 @@ class _Walk:
             for node in nodes
             for position, market in enumerate(self._markets(node.node_id))
         ]
-        truncated = [node.node_id for node in nodes if len(self._markets(node.node_id)) >= self.limit]
+        truncated = [
+            node.node_id
+            for node in nodes
+            if node.node_id in self.fetched_with
+            and len(self._markets(node.node_id)) >= self.fetched_with[node.node_id]
+        ]
         failures = sorted(self.failures, key=lambda failure: failure.subject)
-        return NavigationCrawl(nodes, memberships, truncated, failures, self.limit)
+        refused = tuple(sorted(self.refused_limits, reverse=True))
+        return NavigationCrawl(nodes, memberships, truncated, failures, self.limit, refused)
 
     def _children(self, node_id: str) -> list[NavigationNode]:
         return self.children.get(node_id, [])

@@ -1,10 +1,13 @@
-"""The navigation crawl: every node exactly once, memberships, truncation and failures reported."""
+"""The navigation crawl: every node exactly once, memberships, truncation and failures reported, and a limit
+the API refuses lowered for the rest of the walk."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from capital_pipeline.capital import AuthenticationFailed
+from capital_pipeline.capital.navigation import lowered_limit
 from capital_pipeline_tests.capital.fake_api import FakeCapital, FakeClock, client_for, error
 
 TREE = {
@@ -124,3 +127,105 @@ async def test_an_epic_whose_summaries_differ_between_nodes_keeps_each_as_its_pa
         crawl = await client.crawl_navigation(limit=5)
     bids = {m.node_id: m.market.bid for m in crawl.memberships if m.epic == "GOLD"}
     assert bids == {"metals": 1.5, "energies": 2.5} and crawl.markets["GOLD"].bid == 1.5
+
+
+# Three top nodes in flight at once; "wide" holds more than 100 markets, "mid" exactly 100.
+CEILING_TREE = {
+    "alpha": ("Alpha", ["wide", "narrow"], []),
+    "beta": ("Beta", ["mid", "narrow"], []),
+    "gamma": ("Gamma", [], ["GOLD"]),
+    "wide": ("Wide", [], [f"W{number}" for number in range(150)]),
+    "mid": ("Mid", [], [f"M{number}" for number in range(100)]),
+    "narrow": ("Narrow", [], ["SILVER", "COPPER"]),
+}
+
+
+def under_ceiling(navigation_limit: int) -> FakeCapital:
+    return FakeCapital(
+        FakeClock(),
+        top=["alpha", "beta", "gamma"],
+        tree=dict(CEILING_TREE),
+        navigation_limit=navigation_limit,
+    )
+
+
+def limits_asked(api: FakeCapital) -> list[tuple[str, int]]:
+    return [
+        (arrival.path.rsplit("/", 1)[-1], int(arrival.params["limit"]))
+        for arrival in api.arrivals("GET /marketnavigation/{nodeId}")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("refused", "next_limit"), [(1000, 100), (500, 100), (101, 100), (100, 50), (3, 1), (2, 1)]
+)
+def test_a_refused_limit_drops_to_100_then_halves(refused: int, next_limit: int) -> None:
+    assert lowered_limit(refused) == next_limit
+
+
+@pytest.mark.anyio
+async def test_an_api_refusing_500_is_walked_whole_at_100_repeating_only_requests_in_flight() -> None:
+    api = under_ceiling(100)
+    async with client_for(api) as client:
+        crawl = await client.crawl_navigation()
+    asked = limits_asked(api)
+    at_500 = [node_id for node_id, limit in asked if limit == 500]
+    assert sorted(node_id for node_id, limit in asked if limit == 100) == sorted(CEILING_TREE)
+    assert set(at_500) <= {"alpha", "beta", "gamma"} and len(set(at_500)) == len(at_500) >= 1
+    assert len(asked) == len(CEILING_TREE) + len(at_500)
+    assert (crawl.failures, crawl.limit, crawl.refused_limits) == ([], 100, (500,))
+    assert {node.node_id for node in crawl.nodes} == set(CEILING_TREE)
+    assert crawl.truncated_node_ids == ["wide", "mid"]
+    assert len([m for m in crawl.memberships if m.node_id == "wide"]) == 100
+
+
+@pytest.mark.anyio
+async def test_below_100_a_refused_limit_halves_until_the_api_accepts_it() -> None:
+    api = under_ceiling(30)
+    async with client_for(api) as client:
+        crawl = await client.crawl_navigation()
+    assert (crawl.failures, crawl.limit, crawl.refused_limits) == ([], 25, (500, 100, 50))
+    assert all(limit == 25 for node_id, limit in limits_asked(api) if node_id not in api.top)
+    assert crawl.truncated_node_ids == ["wide", "mid"]
+
+
+@pytest.mark.anyio
+async def test_a_limit_refused_even_at_1_is_each_nodes_failure_not_an_endless_retry() -> None:
+    api = under_ceiling(0)
+    async with client_for(api) as client:
+        crawl = await client.crawl_navigation()
+    assert [(f.subject, f.status, f.error_code) for f in crawl.failures] == [
+        (node_id, 400, "error.invalid.limit") for node_id in ("alpha", "beta", "gamma")
+    ]
+    assert crawl.limit == 1 and crawl.memberships == []
+
+
+@pytest.mark.anyio
+async def test_a_node_refused_for_another_reason_is_a_failure_and_keeps_the_limit() -> None:
+    api = under_ceiling(500)
+    api.answer_next("GET /marketnavigation/{nodeId}", error(400, "error.invalid.nodeId"))
+    async with client_for(api) as client:
+        crawl = await client.crawl_navigation()
+    assert [(f.status, f.error_code) for f in crawl.failures] == [(400, "error.invalid.nodeId")]
+    assert (crawl.limit, crawl.refused_limits) == (500, ())
+    assert all(limit == 500 for _, limit in limits_asked(api))
+
+
+class CeilingDroppingAtWide(FakeCapital):
+    """A server that starts refusing limits above 100 when the walk reaches "wide" (after "mid" answered)."""
+
+    def node(self, node_id: str, limit: int) -> httpx.Response:
+        if node_id == "wide" and limit > 100:
+            return error(400, "error.invalid.limit")
+        return super().node(node_id, limit)
+
+
+@pytest.mark.anyio
+async def test_truncation_is_judged_against_the_limit_each_answer_was_fetched_with() -> None:
+    tree = {"mid": ("Mid", ["wide"], CEILING_TREE["mid"][2] + ["M100", "M101"]), "wide": CEILING_TREE["wide"]}
+    api = CeilingDroppingAtWide(FakeClock(), top=["mid"], tree=tree)
+    async with client_for(api) as client:
+        crawl = await client.crawl_navigation()
+    assert limits_asked(api) == [("mid", 500), ("wide", 500), ("wide", 100)]
+    # mid sent all 102 markets at 500: complete, though more than the 100 the walk ended with.
+    assert (crawl.truncated_node_ids, crawl.limit) == (["wide"], 100)
