@@ -8,13 +8,18 @@ hit an expired session wait for the first one's login instead of logging in them
 A request takes its slot under the pace before its tokens: tokens are checked once the slot is ours, so
 requests queued behind a refused session wait for the new one instead of going out with tokens known dead
 (the slot goes back to the pace meanwhile).
+
+While a chain of account switches is away from the session's account (``SessionManager.away``), the session's
+requests wait: whether ``PUT /session`` moves only the new token or the whole session is unconfirmed
+(REFERENCE.md sections 6 and 10), and in the second case a request answered meanwhile would read another
+account. The chain starts once the requests already sent are answered.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Generator
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncGenerator, AsyncIterator, Generator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from typing import Protocol
 
@@ -69,6 +74,12 @@ class SessionManager:
         self._published_at = clock.now()
         # The account a caller switched to: a fresh login lands on the default one and must switch back.
         self.desired_account_id: str | None = None
+        # Requests wait while ``_home`` is clear (a switch chain is away); ``_quiet`` is set when none is out.
+        self._home, self._quiet = asyncio.Event(), asyncio.Event()
+        self._home.set()
+        self._quiet.set()
+        self._sending = 0
+        self._away_lock = asyncio.Lock()
 
     @property
     def bundle(self) -> TokenBundle | None:
@@ -90,6 +101,35 @@ class SessionManager:
             return self._bundle
         async with self._store.locked() as stored:
             return stored.read()
+
+    @asynccontextmanager
+    async def away(self) -> AsyncIterator[None]:
+        """Hold this process's session requests for the block, which starts once those sent are answered."""
+        async with self._away_lock:
+            self._home.clear()
+            try:
+                await self._quiet.wait()
+                yield
+            finally:
+                self._home.set()
+
+    async def at_home(self) -> None:
+        """Wait while a switch chain is away."""
+        await self._home.wait()
+
+    def start_sending(self) -> bool:
+        """Count one request as sent now; ``False`` (nothing counted) while a switch chain is away."""
+        if not self._home.is_set():
+            return False
+        self._sending += 1
+        self._quiet.clear()
+        return True
+
+    def done_sending(self) -> None:
+        """A request counted by ``start_sending`` is answered (or failed)."""
+        self._sending -= 1
+        if self._sending == 0:
+            self._quiet.set()
 
     def is_current(self, bundle: TokenBundle) -> bool:
         """Whether ``bundle`` is still the session to use (not replaced, refused or too old meanwhile)."""
@@ -208,19 +248,24 @@ class SessionAuth(httpx.Auth):
             return
         for attempt in (1, 2):
             bundle = await self._paced_session(request)
-            response = yield request
-            await response.aread()
+            try:
+                response = yield request
+                await response.aread()
+            finally:
+                self._manager.done_sending()
             await self._manager.adopt(response, bundle)
             if attempt == 2 or not _session_refused(response):
                 return
             self._manager.refused(bundle)
 
     async def _paced_session(self, request: httpx.Request) -> TokenBundle:
-        """A slot under the pace and a session still good once the slot is ours, set on ``request``."""
+        """A slot under the pace and a session still good (and at home) once the slot is ours, set on
+        ``request``; the request is then counted as sent."""
         while True:
+            await self._manager.at_home()
             bundle = await self._manager.current()
             reservation = await self._pacer.before_send(is_login=False)
-            if self._manager.is_current(bundle):
+            if self._manager.is_current(bundle) and self._manager.start_sending():
                 request.headers.update(session_headers(bundle))
                 request.extensions[PACED] = reservation
                 return bundle

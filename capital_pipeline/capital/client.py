@@ -285,23 +285,38 @@ class CapitalClient:
         """Each account's preferences: the session's account read as it is, then a switch and a read per other
         account, and a switch back (2A requests for A accounts, the session's own account among them).
 
-        The chain runs on a fork of the session's tokens. ``X-SECURITY-TOKEN`` is the account token
-        (REFERENCE.md section 2): ``PUT /session`` answers with a new one bound to the new account while
-        earlier ones keep addressing theirs (section 11). So the session never leaves its account, and
-        requests sent meanwhile (the navigation crawl, market details, whose answers may differ per account)
-        read that account throughout. The switch back's token then replaces the session's, in case the server
-        retired the session's token when the fork first switched (the API does not say it keeps it).
+        The switches run on a fork of the session's tokens, and while they are away from the session's account
+        every other request of this client waits (``SessionManager.away``). ``PUT /session`` answers with
+        tokens for the new account (REFERENCE.md section 6), but whether the earlier token keeps its account
+        or the whole session moves is unconfirmed (section 10): in the second case a request answered
+        meanwhile (the navigation crawl, market details, whose answers may differ per account) would read
+        another account. The switch back's token then replaces the session's, in case the server retired the
+        session's token when the fork first switched. If the chain fails while away, the session may have been
+        left on another account, so it is not used again: the next request logs in afresh.
         """
         base = fork = await self._session.current()
         original = base.account_id
         preferences: dict[str, Preferences] = {}
-        for account_id in sorted(dict.fromkeys(account_ids), key=lambda account_id: account_id != original):
-            base, fork, read = await self._on_fork(base, fork, account_id)
+        wanted = list(dict.fromkeys(account_ids))
+        if original in wanted:
+            base, fork, read = await self._on_fork(base, fork, original)
             assert read is not None
-            preferences[account_id] = read
-        if fork.account_id != original and original is not None:
-            base, back, _ = await self._on_fork(base, fork, original, read=False)
-            await self._session.took_over(base, back)
+            preferences[original] = read
+        others = [account_id for account_id in wanted if account_id != original]
+        if not others:
+            return preferences
+        async with self._session.away():
+            try:
+                for account_id in others:
+                    base, fork, read = await self._on_fork(base, fork, account_id)
+                    assert read is not None
+                    preferences[account_id] = read
+                if fork.account_id != original and original is not None:
+                    base, back, _ = await self._on_fork(base, fork, original, read=False)
+                    await self._session.took_over(base, back)
+            except BaseException:
+                self._session.refused(base)
+                raise
         return preferences
 
     async def _on_fork(

@@ -98,6 +98,20 @@ async def test_a_session_expiring_in_the_preferences_chain_relogs_in_once_and_go
 
 
 @pytest.mark.anyio
+async def test_a_preferences_chain_failing_away_from_the_account_leaves_the_session_unused() -> None:
+    # The switch may have moved the whole session (REFERENCE.md section 10): the next request logs in afresh.
+    api = FakeCapital(FakeClock())
+    ids = [account["accountId"] for account in ACCOUNTS]
+    async with client_for(api) as client:
+        await client.login()
+        api.answer_next("PUT /session", error(400, "error.invalid.accountId"))
+        with pytest.raises(BadRequest):
+            await client.preferences_of(ids)
+        details = await client.session_details()
+    assert len(api.arrivals("POST /session")) == 2 and details.account_id == ids[0]
+
+
+@pytest.mark.anyio
 async def test_switching_to_an_unknown_account_is_a_bad_request() -> None:
     api = FakeCapital(FakeClock())
     api.answer_next("PUT /session", error(400, "error.invalid.accountId"))

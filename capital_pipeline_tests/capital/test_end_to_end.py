@@ -173,19 +173,25 @@ async def test_bad_credentials_cause_exactly_one_login_attempt(
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("scope", ["token", "session"])
 async def test_reads_beside_the_preferences_chain_stay_on_the_session_account(
-    sim: SimulatorHandle, make_client: Callable[..., CapitalClient]
+    sim: SimulatorHandle, make_client: Callable[..., CapitalClient], scope: str
 ) -> None:
-    async with make_client() as capital:
-        await capital.login()
-        original = (await capital.session_details()).account_id
-        ids = [account.account_id for account in await capital.accounts()]
-        chain = asyncio.ensure_future(capital.preferences_of(ids))
-        seen = []
-        while not chain.done():
-            seen.append((await capital.session_details()).account_id)
-        preferences = await chain
-        after = (await capital.session_details()).account_id
+    # "session": the switch moves the whole session, so only holding the reads keeps them on the account.
+    sim.set_config(account_switch_scope=scope)
+    try:
+        async with make_client() as capital:
+            await capital.login()
+            original = (await capital.session_details()).account_id
+            ids = [account.account_id for account in await capital.accounts()]
+            chain = asyncio.ensure_future(capital.preferences_of(ids))
+            seen = []
+            while not chain.done():
+                seen.append((await capital.session_details()).account_id)
+            preferences = await chain
+            after = (await capital.session_details()).account_id
+    finally:
+        sim.set_config(account_switch_scope="token")
     assert len(ids) > 1 and set(preferences) == set(ids)
     assert seen and set(seen) == {original} and after == original
     requests = sim.stats()["requests"]
