@@ -62,6 +62,11 @@ KINDS = {"python", "pandas", "sql"}
 API_POOL = "capital_api"
 # DuckDB allows one writing process per file: publishing steps of overlapping runs take turns.
 WAREHOUSE_POOL = "capital_warehouse"
+# The API steps of one run share its one session, which the accounts step switches between accounts; whether a
+# switch moves the whole session is unconfirmed (REFERENCE.md section 10), so under the multiprocess executor
+# they run one at a time (executor.py limits this tag). In-process, steps run one at a time anyway.
+API_SESSION_TAG = "capital_pipeline/api_session"
+API_STEP_TAGS = {API_SESSION_TAG: "run"}
 
 
 def table_spec(table: str, deps: tuple[str, ...] = ()) -> AssetSpec:
@@ -99,6 +104,7 @@ def _checked_outputs(frames: dict[str, pd.DataFrame], **extra: object) -> Iterat
     outs=table_outs("accounts", "account_preferences"),
     check_specs=checks.unique_keys_check_specs("accounts", "account_preferences"),
     pool=API_POOL,
+    op_tags=API_STEP_TAGS,
 )
 def capital_accounts(context: AssetExecutionContext, capital: CapitalApiResource):
     """Every account of the login and each account's preferences (switching accounts as needed)."""
@@ -114,6 +120,7 @@ def capital_accounts(context: AssetExecutionContext, capital: CapitalApiResource
         checks.truncation_check_spec(),
     ],
     pool=API_POOL,
+    op_tags=API_STEP_TAGS,
 )
 def capital_navigation(
     context: AssetExecutionContext, capital: CapitalApiResource, warehouse: WarehouseResource
@@ -139,6 +146,7 @@ def capital_navigation(
     outs=table_outs("watchlists", "watchlist_markets"),
     check_specs=checks.unique_keys_check_specs("watchlists", "watchlist_markets"),
     pool=API_POOL,
+    op_tags=API_STEP_TAGS,
 )
 def capital_watchlists(context: AssetExecutionContext, capital: CapitalApiResource):
     """Every watchlist and its markets."""
@@ -158,6 +166,7 @@ def capital_watchlists(context: AssetExecutionContext, capital: CapitalApiResour
     },
     check_specs=[*checks.unique_keys_check_specs("markets"), checks.drop_check_spec("markets")],
     pool=API_POOL,
+    op_tags=API_STEP_TAGS,
 )
 def markets(
     context: AssetExecutionContext,

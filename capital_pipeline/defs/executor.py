@@ -11,23 +11,38 @@ runs.)
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dagster import DagsterEventType, Executor, Field, executor, multi_or_in_process_executor
 
-from capital_pipeline.defs.assets import API_POOL, WAREHOUSE_POOL
+from capital_pipeline.defs.assets import API_POOL, API_SESSION_TAG, WAREHOUSE_POOL
 from capital_pipeline.defs.dead_runs import forget_run_process, note_run_process, release_dead_runs
 from capital_pipeline.defs.resources import run_directory
 from capital_pipeline.defs.staging import remove_run_staging
 
-__all__ = ["DEFAULT_EXECUTION", "snapshot_executor"]
+__all__ = ["DEFAULT_EXECUTION", "snapshot_executor", "with_api_steps_in_turn"]
 
 # In-process by default: every step waits on one API budget, so step processes add no throughput, only their
 # start (2.5-5 s each on the critical path: a run took 24.4 s over the API bound multiprocess, 7.9 s
 # in-process, benchmarks/README.md), memory (918 vs 495 MiB) and a fork server that keeps a stale environment.
 # Run config `execution: {config: {multiprocess: {}}}` still gives Dagster's multiprocess executor.
 DEFAULT_EXECUTION = {"in_process": {}}
+# Multiprocess: the API steps of a run take turns on its one session (assets.API_SESSION_TAG says why), unless
+# the run config sets its own limit for that tag.
+ONE_API_STEP_AT_A_TIME = {"key": API_SESSION_TAG, "limit": 1}
+
+
+def with_api_steps_in_turn(executor_config: Mapping[str, Any]) -> dict[str, Any]:
+    """``executor_config`` with the multiprocess executor's limit of one API step at a time added."""
+    config = dict(executor_config)
+    if "multiprocess" in config:
+        multiprocess = dict(config["multiprocess"] or {})
+        limits = list(multiprocess.get("tag_concurrency_limits") or [])
+        if not any(limit.get("key") == API_SESSION_TAG for limit in limits):
+            limits.append(ONE_API_STEP_AT_A_TIME)
+        config["multiprocess"] = multiprocess | {"tag_concurrency_limits": limits}
+    return config
 
 
 class _RunScopedExecutor(Executor):
@@ -72,4 +87,5 @@ class _RunScopedExecutor(Executor):
 )
 def snapshot_executor(init_context: Any) -> Executor:
     """Dagster's default executor (``multiprocess`` or ``in_process`` in run config), run-scoped."""
+    init_context = init_context._replace(executor_config=with_api_steps_in_turn(init_context.executor_config))
     return _RunScopedExecutor(multi_or_in_process_executor.executor_creation_fn(init_context))

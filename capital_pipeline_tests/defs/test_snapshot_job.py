@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
-from dagster import DagsterInstance
+from dagster import DagsterEventType, DagsterInstance
 
 from capital_pipeline.simulator import SimulatorHandle
 from capital_pipeline_tests.defs.conftest import MULTIPROCESS, WarehouseTarget, run_snapshot
@@ -53,12 +55,23 @@ def test_snapshot_records_its_requests_and_the_api_saw_no_429(
     assert stats["trading_or_editing_calls"] == 0
 
 
-def test_multiprocess_run_logs_in_once_and_leaves_no_tokens_or_staging(
+API_STEPS = ("capital_accounts", "capital_navigation", "capital_watchlists", "markets")
+
+
+def test_multiprocess_run_logs_in_once_takes_api_steps_in_turn_and_leaves_no_tokens_or_staging(
     capital_env: SimulatorHandle, instance: DagsterInstance, tmp_path, state_directory
 ) -> None:
     target = WarehouseTarget(f"duckdb:///{tmp_path / 'w.duckdb'}", "capital")
     run_id = run_snapshot(instance, target, execution=MULTIPROCESS)
     assert capital_env.stats()["logins"]["attempts"] == 1
+    # One session, switched between accounts by one of them: the API steps never overlap (executor.py).
+    events = instance.all_logs(run_id, of_type={DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS})
+    spans: dict[str, list[float]] = {}
+    for event in events:
+        spans.setdefault(event.step_key or "", []).append(event.timestamp)
+    ordered = sorted(spans[step] for step in API_STEPS)
+    assert all(len(span) == 2 for span in ordered)
+    assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(ordered))
     assert (state_directory / "pacing").is_dir(), "the run kept its state elsewhere"
     assert (state_directory / "runs").is_dir()
     assert not (state_directory / "runs" / run_id).exists()
