@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from capital_pipeline.capital.concurrency import task_group
 from capital_pipeline.capital.errors import LOCAL_ERRORS, BadRequest, RequestFailure
@@ -33,13 +34,15 @@ LIMIT_SEEN_ACCEPTED = 100
 
 @dataclass(frozen=True)
 class CrawledNode:
-    """A node of the tree; ``depth`` is 1 at the top, ``path`` the names from the top down to this node."""
+    """A node of the tree; ``depth`` is 1 at the top, ``path`` the names from the top down to this node,
+    ``raw`` the node's object as its parent's page (or the top list) sent it."""
 
     node_id: str
     name: str | None
     parent_id: str | None
     depth: int
     path: tuple[str, ...]
+    raw: Mapping[str, Any] = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ class _Walk:
     def __init__(self, client: CapitalClient, limit: int, on_progress: ProgressCallback) -> None:
         self.client, self.limit, self.on_progress = client, limit, on_progress
         self.refused_limits: set[int] = set()
-        self.names: dict[str, str | None] = {}
+        self.discovered: set[str] = set()
         # The limit each node's answer was fetched with: its truncation is judged against that one.
         self.fetched_with: dict[str, int] = {}
         # Each page's child nodes and markets, not the page (whose raw body would keep a second list of them).
@@ -93,9 +96,9 @@ class _Walk:
         self.failures: list[RequestFailure] = []
 
     def discover(self, node: NavigationNode, group: asyncio.TaskGroup) -> None:
-        if node.node_id in self.names:
+        if node.node_id in self.discovered:
             return
-        self.names[node.node_id] = node.name
+        self.discovered.add(node.node_id)
         group.create_task(self.visit(node.node_id, group))
 
     async def visit(self, node_id: str, group: asyncio.TaskGroup) -> None:
@@ -108,7 +111,7 @@ class _Walk:
             self.markets[node_id] = self._shared(page.markets or [])
             for child in self.children[node_id]:
                 self.discover(child, group)
-        self.on_progress("navigation", len(self.children) + len(self.failures), len(self.names))
+        self.on_progress("navigation", len(self.children) + len(self.failures), len(self.discovered))
 
     async def fetch(self, node_id: str) -> NavigationPage:
         """The node's page; a refused limit lowers the walk's, so only requests already in flight repeat."""
@@ -137,18 +140,18 @@ class _Walk:
     def assemble(self, top: list[NavigationNode]) -> NavigationCrawl:
         nodes: list[CrawledNode] = []
         placed: set[str] = set()
-        queue: deque[tuple[str, str | None, int, tuple[str, ...]]] = deque(
-            (node.node_id, None, 1, ()) for node in top
+        # Each node as its placing parent listed it: the shallowest, first in the API's order.
+        queue: deque[tuple[NavigationNode, str | None, int, tuple[str, ...]]] = deque(
+            (node, None, 1, ()) for node in top
         )
         while queue:
-            node_id, parent_id, depth, parent_path = queue.popleft()
-            if node_id in placed:
+            node, parent_id, depth, parent_path = queue.popleft()
+            if node.node_id in placed:
                 continue
-            placed.add(node_id)
-            name = self.names[node_id]
-            path = (*parent_path, name or node_id)
-            nodes.append(CrawledNode(node_id, name, parent_id, depth, path))
-            queue.extend((child.node_id, node_id, depth + 1, path) for child in self._children(node_id))
+            placed.add(node.node_id)
+            path = (*parent_path, node.name or node.node_id)
+            nodes.append(CrawledNode(node.node_id, node.name, parent_id, depth, path, node.raw))
+            queue.extend((child, node.node_id, depth + 1, path) for child in self._children(node.node_id))
         memberships = [
             NodeMembership(node.node_id, market.epic, position, market)
             for node in nodes

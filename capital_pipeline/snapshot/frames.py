@@ -116,7 +116,7 @@ def navigation_frames(crawl: NavigationCrawl) -> dict[str, pd.DataFrame]:
             "is_leaf": node.node_id not in parents,
             "market_count": counts.get(node.node_id, 0),
             "truncated": node.node_id in truncated,
-            "raw": _json({"id": node.node_id, "name": node.name}),
+            "raw": _json(node.raw),
         }
         for node in crawl.nodes
     ]

@@ -229,3 +229,23 @@ async def test_truncation_is_judged_against_the_limit_each_answer_was_fetched_wi
     assert limits_asked(api) == [("mid", 500), ("wide", 500), ("wide", 100)]
     # mid sent all 102 markets at 500: complete, though more than the 100 the walk ended with.
     assert (crawl.truncated_node_ids, crawl.limit) == (["wide"], 100)
+
+
+@pytest.mark.anyio
+async def test_each_node_keeps_the_object_its_parent_or_the_top_list_sent() -> None:
+    api = fake()
+    async with client_for(api) as client:
+        original = client.get_json
+
+        async def nodes_with_a_new_field(path, params=None, **options):
+            body = await original(path, params, **options)
+            for node in body.get("nodes", []):
+                node["brandNewField"] = {"from": path}
+            return body
+
+        client.get_json = nodes_with_a_new_field  # type: ignore[method-assign]
+        crawl = await client.crawl_navigation(limit=5)
+    raw = {node.node_id: node.raw for node in crawl.nodes}
+    assert raw["shares"] == {"id": "shares", "name": "Shares", "brandNewField": {"from": "/marketnavigation"}}
+    # metals sits under commodities_group (its placing parent) and commodities: the placing parent's object.
+    assert raw["metals"]["brandNewField"] == {"from": "/marketnavigation/commodities_group"}

@@ -6,9 +6,10 @@ import json
 
 import pandas as pd
 
+from capital_pipeline.capital.navigation import CrawledNode, NavigationCrawl
 from capital_pipeline.capital.parsing import ParseContext, parse_record
-from capital_pipeline.capital.records import MarketDetails
-from capital_pipeline.snapshot import market_frame, snapshot_epics
+from capital_pipeline.capital.records import MarketDetails, NavigationNode
+from capital_pipeline.snapshot import market_frame, navigation_frames, snapshot_epics
 from capital_pipeline.warehouse import table_named
 
 FULL = {
@@ -61,3 +62,11 @@ def test_snapshot_epics_are_navigation_then_watchlists_each_once() -> None:
     navigation = pd.DataFrame({"node_id": ["a", "b", "b"], "epic": ["X", "Y", "X"], "position": [0, 0, 1]})
     watchlists = pd.DataFrame({"watchlist_id": ["1", "1"], "epic": ["Z", "Y"], "position": [0, 1]})
     assert snapshot_epics(navigation, watchlists) == ["X", "Y", "Z"]
+
+
+def test_a_navigation_node_row_keeps_the_object_the_api_sent_with_its_unknown_fields() -> None:
+    sent = {"id": "hierarchy_v1.shares", "name": "Shares", "brandNewField": {"nested": [1, 2]}}
+    node = parse_record(NavigationNode, sent)
+    crawled = CrawledNode(node.node_id, node.name, None, 1, ("Shares",), node.raw)
+    row = navigation_frames(NavigationCrawl([crawled], [], [], [], 500))["navigation_nodes"].iloc[0]
+    assert json.loads(row["raw"]) == sent
