@@ -6,10 +6,11 @@ times. Trading-side records (prices, positions, history) live in ``trading_recor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from capital_pipeline.capital.parsing import (
     ApiRecord,
@@ -25,6 +26,7 @@ from capital_pipeline.capital.parsing import (
     nested_list,
     number,
     parse_record,
+    record_parser,
     text,
     text_list,
     utc_time,
@@ -230,6 +232,29 @@ class DealingRules(ApiRecord):
     trailing_stops_preference: Annotated[str | None, api("trailingStopsPreference", text)] = None
 
 
+R = TypeVar("R", bound=ApiRecord)
+
+
+def _or_s1_names(record_type: type[R], s1_names: Mapping[str, str]) -> Callable[[Any, ParseContext], R]:
+    """Like ``nested(record_type)``, but each key of ``s1_names`` that is absent (or null) is read from its S1
+    name instead: the official collection's market details still spell them the 2022 way (REFERENCE.md
+    section 6, "Older S1 shape"). The S2 name wins when both are sent; ``raw`` stays the object as sent."""
+
+    def parser(value: Any, context: ParseContext) -> R:
+        if not isinstance(value, dict):
+            raise WrongType
+        parse = record_parser(record_type)
+        older = {s2: value[s1] for s2, s1 in s1_names.items() if value.get(s2) is None and s1 in value}
+        if not older:
+            return parse(value, context)
+        record = parse(value | older, context)
+        read = {s1_names[s2] for s2 in older}
+        extra = {name: item for name, item in record.extra.items() if name not in read}
+        return dataclasses.replace(record, raw=value, extra=extra)
+
+    return parser
+
+
 @dataclass(frozen=True, kw_only=True)
 class MarketSnapshot(ApiRecord):
     market_status: Annotated[str | None, api("marketStatus", text)] = None
@@ -247,12 +272,25 @@ class MarketSnapshot(ApiRecord):
     market_modes: Annotated[tuple[str, ...] | None, api("marketModes", text_list)] = None
 
 
+# REFERENCE.md section 6: S1's controlled-risk and stop-or-limit names became S2's guaranteed-stop and
+# stop-or-profit names (the conformance test's S2_DIFFERENCES pins the same pairs against the collection).
+_INSTRUMENT = _or_s1_names(Instrument, {"guaranteedStopAllowed": "controlledRiskAllowed"})
+_DEALING_RULES = _or_s1_names(
+    DealingRules,
+    {
+        "minGuaranteedStopDistance": "minControlledRiskStopDistance",
+        "minStopOrProfitDistance": "minNormalStopOrLimitDistance",
+        "maxStopOrProfitDistance": "maxStopOrLimitDistance",
+    },
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class MarketDetails(ApiRecord):
     """``GET /markets/{epic}`` and each item of ``GET /markets?epics=``."""
 
-    instrument: Annotated[Instrument, api("instrument", nested(Instrument))]
-    dealing_rules: Annotated[DealingRules | None, api("dealingRules", nested(DealingRules))] = None
+    instrument: Annotated[Instrument, api("instrument", _INSTRUMENT)]
+    dealing_rules: Annotated[DealingRules | None, api("dealingRules", _DEALING_RULES)] = None
     snapshot: Annotated[MarketSnapshot | None, api("snapshot", nested(MarketSnapshot))] = None
 
     @property

@@ -58,6 +58,22 @@ def test_a_market_without_rules_or_snapshot_leaves_those_columns_null() -> None:
         assert pd.isna(bare[column]), column
 
 
+def test_market_details_in_the_s1_spelling_fill_the_guaranteed_stop_and_distance_columns() -> None:
+    older = {  # the official collection's spelling (REFERENCE §6, "Older S1 shape")
+        "instrument": {"epic": "SILVER", "controlledRiskAllowed": True},
+        "dealingRules": {
+            "minControlledRiskStopDistance": {"unit": "PERCENTAGE", "value": 2},
+            "minNormalStopOrLimitDistance": {"unit": "PERCENTAGE", "value": 0.01},
+            "maxStopOrLimitDistance": {"unit": "PERCENTAGE", "value": 60},
+        },
+    }
+    row = market_frame([_details(older)]).iloc[0]
+    assert row["guaranteed_stop_allowed"] == True  # noqa: E712 (a numpy bool)
+    assert (row["min_guaranteed_stop_distance"], row["min_stop_or_profit_distance"]) == (2, 0.01)
+    assert (row["max_stop_or_profit_distance"], row["max_stop_or_profit_distance_unit"]) == (60, "PERCENTAGE")
+    assert json.loads(row["raw"]) == older
+
+
 def test_snapshot_epics_are_navigation_then_watchlists_each_once() -> None:
     navigation = pd.DataFrame({"node_id": ["a", "b", "b"], "epic": ["X", "Y", "X"], "position": [0, 0, 1]})
     watchlists = pd.DataFrame({"watchlist_id": ["1", "1"], "epic": ["Z", "Y"], "position": [0, 1]})
