@@ -62,7 +62,8 @@ __all__ = ["CapitalClient"]
 
 R = TypeVar("R", bound=ApiRecord)
 S = TypeVar("S")
-# GET /marketnavigation/{nodeId}: default and maximum 500 markets (REFERENCE.md sections 6 and 11).
+# GET /marketnavigation/{nodeId}: default and maximum 500 markets (REFERENCE.md sections 6 and 11); one client
+# saw 500 refused (section 6), so a walk refused with error.invalid.limit lowers it (navigation.py).
 NAVIGATION_LIMIT = 500
 # GET /markets?epics=: at most 50 epics per call (REFERENCE.md section 4).
 EPICS_PER_CALL = 50

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from capital_pipeline.simulator.config import (
+    ACCOUNT_SWITCH_SCOPES,
     DEMO_API_KEY,
     DEMO_IDENTIFIER,
     DEMO_PASSWORD,
@@ -31,6 +32,12 @@ EXIT_PORT_UNAVAILABLE = 1
 def _distribution(value: str) -> str:
     if value not in LATENCY_DISTRIBUTIONS:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(LATENCY_DISTRIBUTIONS)}.")
+    return value
+
+
+def _switch_scope(value: str) -> str:
+    if value not in ACCOUNT_SWITCH_SCOPES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(ACCOUNT_SWITCH_SCOPES)}.")
     return value
 
 
@@ -85,6 +92,13 @@ def simulator_command(
     navigation_max_limit: Annotated[
         int, typer.Option(min=1, help="Largest navigation limit accepted (500 documented).")
     ] = 500,
+    account_switch_scope: Annotated[
+        str,
+        typer.Option(
+            callback=_switch_scope,
+            help="What PUT /session moves: token (a new token for the new account) or session (all tokens).",
+        ),
+    ] = "token",
     fault: Annotated[
         list[str] | None, typer.Option(callback=_faults, help='A fault as JSON, e.g. {"kind":"reset"}.')
     ] = None,
@@ -118,6 +132,7 @@ def simulator_command(
                 single_session_per_user=single_session,
                 api_key_expired=api_key_expired,
                 navigation_max_limit=navigation_max_limit,
+                account_switch_scope=account_switch_scope,
                 users=(SimulatorUser(api_key, identifier, password),),
                 faults=tuple(_fault(text) for text in fault or []),
             )

@@ -30,8 +30,8 @@ DEMO_IDENTIFIER = "demo@capital-pipeline.test"
 DEMO_PASSWORD = "sim-demo-password"
 
 LATENCY_DISTRIBUTIONS = ("fixed", "uniform", "normal")
-# What ``PUT /session`` moves (REFERENCE §6, §10: unconfirmed): "token", the default, issues a new account token
-# and leaves earlier ones on their accounts; "session" moves the whole session, every token of its CST
+# What ``PUT /session`` moves (REFERENCE §6, §10: unconfirmed): "token", the default, issues a new account
+# token and leaves earlier ones on their accounts; "session" moves the whole session, every token of its CST
 # addressing the new account from then on (the tokens' values do not change).
 ACCOUNT_SWITCH_SCOPES = ("token", "session")
 FAULT_KINDS = (

@@ -53,7 +53,7 @@ def test_command_accepts_the_documented_options() -> None:
     options = [
         "--host", "--port", "--seed", "--scale", "--day", "--latency-ms", "--rate-limit",
         "--login-rate-limit", "--session-idle-seconds", "--session-max-seconds", "--api-key", "--identifier",
-        "--password", "--navigation-max-limit",
+        "--password", "--navigation-max-limit", "--account-switch-scope",
     ]  # fmt: skip
     wide = os.environ | {"COLUMNS": "300"}  # rich would elide long option names in a narrow terminal
     help_text = subprocess.run(
@@ -73,6 +73,7 @@ def test_command_accepts_the_documented_options() -> None:
         ("--fault", '{"kind":"nope"}', "--fault"),
         ("--session-idle-seconds", "0", "session lifetimes"),
         ("--navigation-max-limit", "0", "--navigation-max-limit"),
+        ("--account-switch-scope", "account", "--account-switch-scope"),
     ],
 )
 def test_a_bad_value_is_a_usage_error_not_a_traceback(option: str, value: str, named: str) -> None:
@@ -83,10 +84,9 @@ def test_a_bad_value_is_a_usage_error_not_a_traceback(option: str, value: str, n
     assert named in error
 
 
-def test_navigation_max_limit_option_sets_the_served_ceiling() -> None:
-    process = subprocess.Popen(
-        [*COMMAND, "--port", "0", "--navigation-max-limit", "100"], stdout=subprocess.PIPE, text=True
-    )
+def test_navigation_limit_and_switch_scope_options_reach_the_served_config() -> None:
+    options = ["--navigation-max-limit", "100", "--account-switch-scope", "session"]
+    process = subprocess.Popen([*COMMAND, "--port", "0", *options], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         ready = READY_LINE.match(process.stdout.readline().strip())
@@ -95,7 +95,7 @@ def test_navigation_max_limit_option_sets_the_served_ceiling() -> None:
     finally:
         process.terminate()
         process.communicate(timeout=30)
-    assert settings["navigation_max_limit"] == 100
+    assert (settings["navigation_max_limit"], settings["account_switch_scope"]) == (100, "session")
 
 
 def test_a_busy_port_is_one_message_naming_it() -> None:
