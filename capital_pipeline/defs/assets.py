@@ -132,8 +132,18 @@ def capital_navigation(
     previous = warehouse.warehouse().previous_counts("navigation_nodes", before_snapshot_id=snapshot_id)
     progress = progress_logger(context)
     crawl = call_api(context, capital, "navigation", lambda client: fetch_navigation(client, progress))
+    if crawl.refused_limits:
+        # The documented maximum is 500, but one client saw it refused (REFERENCE.md section 6): say so once.
+        refused = ", ".join(str(limit) for limit in crawl.refused_limits)
+        context.log.warning(
+            f"the API refused navigation limit {refused} (error.invalid.limit); nodes were fetched with "
+            f"limit {crawl.limit}, so a leaf listing {crawl.limit} markets may hold more (see the "
+            "no_truncated_nodes check)"
+        )
     frames = navigation_frames(crawl)
-    yield from _checked_outputs(frames, truncated_nodes=len(crawl.truncated_node_ids))
+    yield from _checked_outputs(
+        frames, truncated_nodes=len(crawl.truncated_node_ids), navigation_limit=crawl.limit
+    )
     nodes, members = frames["navigation_nodes"], frames["navigation_markets"]
     yield checks.membership_check(
         "navigation_markets", "node_id", members["node_id"], nodes["node_id"], "nodes_known"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pandas as pd
@@ -48,6 +49,26 @@ def test_a_node_at_the_limit_is_reported_as_a_warning(
     assert not evaluation.passed
     assert evaluation.severity == AssetCheckSeverity.WARN
     assert evaluation.metadata["truncated_nodes"].value >= 1
+
+
+def test_a_refused_navigation_limit_is_lowered_reported_and_warned_about(
+    capital_env: SimulatorHandle, instance: DagsterInstance, duckdb_target: WarehouseTarget
+) -> None:
+    capital_env.set_config(navigation_max_limit=100)
+    try:
+        run_id = run_snapshot(instance, duckdb_target)
+    finally:
+        capital_env.set_config(navigation_max_limit=500)
+    event = instance.get_latest_materialization_event(AssetKey("navigation_nodes"))
+    assert event is not None and event.asset_materialization.metadata["navigation_limit"].value == 100
+    warnings = [
+        record.user_message for record in instance.all_logs(run_id) if record.level == logging.WARNING
+    ]
+    assert any("refused navigation limit 500" in message for message in warnings), warnings
+    truncated = duckdb_target.warehouse().query(
+        "SELECT count(*) AS n FROM latest_navigation_nodes WHERE truncated"
+    )
+    assert truncated["n"].iloc[0] >= 1
 
 
 def _frames_of(target: WarehouseTarget, snapshot_id: str) -> dict[str, pd.DataFrame]:
