@@ -23,10 +23,13 @@ __all__ = [
     "DEMO_URL",
     "ENVIRONMENTS",
     "LIVE_URL",
+    "RATE_VARIABLE",
     "TIMEOUT_VARIABLE",
     "ClientSettings",
     "Credentials",
     "resolve_base_url",
+    "seconds_from_env",
+    "whole_number_from_env",
 ]
 
 DEMO_URL = "https://demo-api-capital.backend-capital.com"
@@ -35,6 +38,7 @@ ENVIRONMENTS = {"demo": DEMO_URL, "live": LIVE_URL}
 # Every path sits under /api/v1 (REFERENCE.md section 1).
 API_PREFIX = "/api/v1"
 TIMEOUT_VARIABLE = "CAPITAL_TIMEOUT_SECONDS"
+RATE_VARIABLE = "CAPITAL_REQUESTS_PER_SECOND"
 BACKOFF_VARIABLE = "CAPITAL_RETRY_BACKOFF_SECONDS"
 
 
@@ -47,7 +51,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _seconds_from_env(name: str, default: float, *, zero_allowed: bool) -> float:
+def seconds_from_env(name: str, default: float, *, zero_allowed: bool) -> float:
     """``name`` as a number of seconds, else ``default``; read when settings are built, never at import.
 
     A value the settings would refuse is refused here, in words naming the variable rather than the field.
@@ -65,6 +69,22 @@ def _seconds_from_env(name: str, default: float, *, zero_allowed: bool) -> float
             f"{name} must be a number of seconds, {accepted} (default {default:g}), got {text!r}"
         )
     return seconds
+
+
+def whole_number_from_env(name: str, default: int, *, minimum: int) -> int:
+    """``name`` as a whole number of at least ``minimum``, else ``default``; refused in words naming it."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        number = int(text)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        raise ConfigurationError(
+            f"{name} must be a whole number of at least {minimum} (default {default}), got {text!r}"
+        )
+    return number
 
 
 def resolve_base_url(environment_or_url: str) -> str:
@@ -157,13 +177,13 @@ class ClientSettings:
     max_attempts: int = 5
     # The first retry waits about this long, doubling after (CAPITAL_RETRY_BACKOFF_SECONDS overrides).
     backoff_base: float = field(
-        default_factory=lambda: _seconds_from_env(BACKOFF_VARIABLE, 0.5, zero_allowed=True)
+        default_factory=lambda: seconds_from_env(BACKOFF_VARIABLE, 0.5, zero_allowed=True)
     )
     backoff_cap: float = 10.0
     max_retry_after: float = 60.0
     # Per request: connect, each read and write (CAPITAL_TIMEOUT_SECONDS overrides, for slow networks).
     timeout: float = field(
-        default_factory=lambda: _seconds_from_env(TIMEOUT_VARIABLE, 30.0, zero_allowed=False)
+        default_factory=lambda: seconds_from_env(TIMEOUT_VARIABLE, 30.0, zero_allowed=False)
     )
     pacing_directory: Path | None = None
     base_url: str = field(init=False)

@@ -17,9 +17,18 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from capital_pipeline.capital import CapitalClient, ClientSettings, Credentials, SharedSessionStore
+from capital_pipeline.capital.config import RATE_VARIABLE, seconds_from_env, whole_number_from_env
 from capital_pipeline.warehouse import DEFAULT_LOCK_TIMEOUT, DEFAULT_URL, Warehouse
 
-__all__ = ["CapitalApiResource", "WarehouseResource", "run_directory", "state_directory"]
+__all__ = [
+    "LOCK_TIMEOUT_VARIABLE",
+    "CapitalApiResource",
+    "WarehouseResource",
+    "run_directory",
+    "state_directory",
+]
+
+LOCK_TIMEOUT_VARIABLE = "CAPITAL_PIPELINE_LOCK_TIMEOUT_SECONDS"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -88,7 +97,8 @@ class CapitalApiResource(ConfigurableResource):
             environment=self.target(),
             encrypted_login=encrypted,
             requests_per_second=self.requests_per_second
-            or int(os.environ.get("CAPITAL_REQUESTS_PER_SECOND", "10")),
+            if self.requests_per_second is not None
+            else whole_number_from_env(RATE_VARIABLE, 10, minimum=1),
             pacing_directory=state_directory() / "pacing",
         )
 
@@ -114,8 +124,12 @@ class WarehouseResource(ConfigurableResource):
         description=f"SQLAlchemy URL; unset: CAPITAL_PIPELINE_DATABASE_URL, else {DEFAULT_URL}.",
     )
     schema_name: str = Field(default="capital", description="The schema holding the tables and views.")
-    lock_timeout_seconds: float = Field(
-        default=DEFAULT_LOCK_TIMEOUT, description="How long to wait for another DuckDB writer to finish."
+    lock_timeout_seconds: float | None = Field(
+        default=None,
+        description=(
+            "How long to wait for another DuckDB writer (or PostgreSQL lock) to finish; unset: "
+            f"{LOCK_TIMEOUT_VARIABLE}, else {DEFAULT_LOCK_TIMEOUT:g} s."
+        ),
     )
 
     def url(self) -> str:
@@ -123,4 +137,7 @@ class WarehouseResource(ConfigurableResource):
 
     def warehouse(self) -> Warehouse:
         """The warehouse; connections are opened per call and closed straight after."""
-        return Warehouse.from_url(self.url(), schema=self.schema_name, lock_timeout=self.lock_timeout_seconds)
+        lock_timeout = self.lock_timeout_seconds
+        if lock_timeout is None:
+            lock_timeout = seconds_from_env(LOCK_TIMEOUT_VARIABLE, DEFAULT_LOCK_TIMEOUT, zero_allowed=True)
+        return Warehouse.from_url(self.url(), schema=self.schema_name, lock_timeout=lock_timeout)
