@@ -153,7 +153,13 @@ SNAPSHOTS = _snapshot_table(
     "snapshots",
     "one row per snapshot",
     "Every snapshot attempt; views read only those with status 'succeeded'.",
-    Column("environment", TEXT, "The Capital.com environment read: 'demo' or 'live'.", nullable=False),
+    Column(
+        "environment",
+        TEXT,
+        "The Capital.com environment read: 'demo' or 'live', or the base URL that replaced them "
+        "(CAPITAL_BASE_URL: a simulator, say).",
+        nullable=False,
+    ),
     Column("run_id", TEXT, "The orchestrator run that took the snapshot."),
     Column("started_at", TIMESTAMP, "When the snapshot run started (UTC).", nullable=False),
     Column("finished_at", TIMESTAMP, "When the snapshot was published or failed (UTC)."),
