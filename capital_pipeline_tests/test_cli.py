@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -62,3 +67,23 @@ def test_snapshot_help_names_every_setting_it_reads() -> None:
         "CAPITAL_PIPELINE_STATE_DIR",
     ):
         assert name in result.output
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_the_simulator_command_stops_on_a_signal_without_leak_reports(stop_signal: signal.Signals) -> None:
+    # DuckDB's bindings, once imported, report "nanobind: leaked ..." at exit; the simulator needs no DuckDB.
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("capital-pipeline")), "simulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    try:
+        ready = process.stdout.readline()
+        process.send_signal(stop_signal)
+    finally:
+        _, stderr = process.communicate(timeout=60)
+    assert ready.startswith("Capital.com simulator: http://127.0.0.1:")
+    assert process.returncode == 0, stderr
+    assert "leaked" not in stderr
