@@ -44,6 +44,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "LOCK_TIMEOUT_VARIABLE",
     "CommandFailed",
+    "FailedCheck",
     "StepFailure",
     "advice_for",
     "explain_run_failure",
@@ -77,6 +78,8 @@ _DUCKDB_LOCK_FIX = (
     "<name>.reader.duckdb next to the warehouse): it never blocks a run."
 )
 _OTHER_LOCK_FIX = f"Once the other transaction has ended, run again; or raise {LOCK_TIMEOUT_VARIABLE}."
+# What Dagster raises in a step when a blocking check fails; its message lists the checks one per line.
+_CHECK_FAILED = "DagsterAssetCheckFailedError"
 # A Capital.com setting named in a ConfigurationError's message is the one to fix.
 _SETTING = re.compile(r"\bCAPITAL_[A-Z_]+\b")
 # Most specific first: the first class an error is an instance of gives the headline and the fix.
@@ -150,6 +153,33 @@ class StepFailure:
     error: SerializableErrorInfo
 
 
+@dataclass(frozen=True)
+class FailedCheck:
+    """An asset check of the run that did not pass, as its evaluation recorded it."""
+
+    check_name: str
+    asset: str
+    severity: str
+    blocking: bool
+    description: str | None = None
+    # The evaluation's plain values (counts, names), in its order, each as text.
+    metadata: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def name(self) -> str:
+        """``check on asset (severity)``."""
+        return f"{self.check_name} on {self.asset} ({self.severity})"
+
+    def explained(self) -> str:
+        """``asset: check``, then its description and its metadata, as far as it has them."""
+        text = f"{self.asset}: {self.check_name}"
+        if self.description:
+            text += f": {self.description.strip()}"
+        if self.metadata:
+            text += f" ({', '.join(f'{key} {value}' for key, value in self.metadata)})"
+        return text
+
+
 def scrub_secrets(text: str) -> str:
     """``text`` with the password, API key and any database password replaced by ``***`` (belt and braces:
     the client's and the warehouse's messages never hold them)."""
@@ -204,12 +234,32 @@ def _detail(error: SerializableErrorInfo) -> str:
     return text.splitlines()[0][:400] if text else (error.cls_name or "unknown error")
 
 
+def _blocking_checks_failed(
+    step_key: str, error: SerializableErrorInfo, checks: Sequence[FailedCheck], where: str
+) -> str:
+    """Dagster's headline (``1 blocking asset check failed ...:``), then each failed check with its
+    description and counts, which say what to do; Dagster's own list (names only) without evaluations."""
+    headline, *names = error.message.strip().split("\n")
+    if error.cls_name and headline.startswith(f"{_qualified_name(error)}: "):
+        headline = headline.partition(": ")[2]
+    blocking = [check for check in checks if check.blocking and check.severity == "ERROR"]
+    lines = [check.explained() for check in blocking] or [name.strip() for name in names if name.strip()]
+    listed = "".join(f"\n  {line}" for line in lines)
+    if not any(check.description for check in blocking):
+        listed += "\nEach check's result and metadata are on its asset's Checks tab in the Dagster UI."
+    return f"Step {step_key} failed: {headline}{listed}\nDetails: {where}."
+
+
 def explain_run_failure(
-    failures: Sequence[StepFailure], run_error: SerializableErrorInfo | None, where: str
+    failures: Sequence[StepFailure],
+    run_error: SerializableErrorInfo | None,
+    where: str,
+    checks: Sequence[FailedCheck] = (),
 ) -> str:
     """One message for a failed run: the first expected error with advice, else the first error plainly.
 
-    ``where`` says where the details are (the run in the Dagster UI, the log file).
+    ``where`` says where the details are (the run in the Dagster UI, the log file). ``checks``: the run's
+    checks that did not pass; a step stopped by a blocking check names each with its description.
     """
     known = _known_classes()
     for failure in failures:
@@ -218,6 +268,10 @@ def explain_run_failure(
             advice = advice_for(expected, _detail(error)) if expected else None
             if advice:
                 return f"{advice}\n(Step {failure.step_key} failed; details: {where}.)"
+    for failure in failures:
+        for error in _chain(failure.error):
+            if error.cls_name == _CHECK_FAILED:
+                return _blocking_checks_failed(failure.step_key, error, checks, where)
     if failures:
         failure = failures[0]
         root = list(_chain(failure.error))[-1]

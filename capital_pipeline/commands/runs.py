@@ -58,7 +58,8 @@ def take_snapshot(
     if outcome.interrupted:
         raise CommandFailed(f"Interrupted: nothing was published ({where}).", EXIT_INTERRUPTED)
     if not outcome.succeeded:
-        raise CommandFailed(explain_run_failure(outcome.failures, outcome.run_error, where))
+        checks = failed_checks(instance, outcome.run_id)
+        raise CommandFailed(explain_run_failure(outcome.failures, outcome.run_error, where, checks))
     try:
         landed = read_landed(warehouse, outcome.run_id)
     except WarehouseError as error:

@@ -9,12 +9,15 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from dagster import DagsterEventType, DagsterInstance
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from capital_pipeline.commands.failures import FailedCheck
 from capital_pipeline.warehouse import Warehouse, duckdb_file, reader_copy_path
 
 __all__ = [
@@ -64,17 +67,36 @@ def read_landed(warehouse: Warehouse, run_id: str) -> Landed | None:
     return Landed(snapshot_id, count, warehouse.table_counts(snapshot_id), changes)
 
 
-def failed_checks(instance: DagsterInstance, run_id: str) -> list[str]:
-    """The run's asset checks that did not pass, as ``check on asset (severity)``."""
+def failed_checks(instance: DagsterInstance, run_id: str) -> list[FailedCheck]:
+    """The run's asset checks that did not pass, with their descriptions and plain metadata values."""
     records = instance.get_records_for_run(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION).records
     failed = []
     for record in records:
         event = record.event_log_entry.dagster_event
         evaluation = event.asset_check_evaluation_data if event else None
         if evaluation is not None and not evaluation.passed:
-            key = evaluation.asset_key.to_user_string()
-            failed.append(f"{evaluation.check_name} on {key} ({evaluation.severity.value})")
+            failed.append(
+                FailedCheck(
+                    check_name=evaluation.check_name,
+                    asset=evaluation.asset_key.to_user_string(),
+                    severity=evaluation.severity.value,
+                    # Events written before Dagster recorded it: an ERROR check is taken as blocking.
+                    blocking=evaluation.blocking is not False,
+                    description=evaluation.description,
+                    metadata=_plain_values(evaluation.metadata),
+                )
+            )
     return failed
+
+
+def _plain_values(metadata: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    # Numbers and short texts (the counts a check compares); tables, JSON and long texts stay in the UI.
+    values = ((key, getattr(value, "value", value)) for key, value in metadata.items())
+    return tuple(
+        (key, f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
+        for key, value in values
+        if isinstance(value, int | float | str) and len(str(value)) <= 80
+    )
 
 
 def _changes_text(frame: pd.DataFrame) -> tuple[str, str]:
@@ -92,7 +114,7 @@ def print_summary(
     seconds: float,
     run_id: str,
     database: str,
-    checks: Sequence[str],
+    checks: Sequence[FailedCheck],
     expected_checks: Mapping[str, str] | None = None,
 ) -> None:
     """The snapshot's tables and row counts, the change views' contents, and checks that did not pass.
@@ -116,9 +138,11 @@ def print_summary(
         table.add_row(f"{view} (view)", held, notes)
     console.print(table)
     for check in checks:
-        why = next((why for name, why in (expected_checks or {}).items() if check.startswith(f"{name} ")), "")
+        why = (expected_checks or {}).get(check.check_name)
+        expected = f"; expected: {escape(why)}" if why else ""
         console.print(
-            f"[yellow]check did not pass:[/] {check}{f'; expected: {why}' if why else ''}", highlight=False
+            f"[yellow]check did not pass:[/] {escape(check.name)}{expected}",
+            highlight=False,
         )
 
 

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import typer
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    DagsterInstance,
+    Output,
+    asset,
+    materialize,
+)
 from dagster._utils.error import serializable_error_info_from_exc_info
 from dagster_shared.error import SerializableErrorInfo
 from typer.testing import CliRunner
@@ -20,6 +29,8 @@ from capital_pipeline.commands.failures import (
     explain_run_failure,
     reported,
 )
+from capital_pipeline.commands.launching import _outcome
+from capital_pipeline.commands.summary import failed_checks
 from capital_pipeline.warehouse import WarehouseLocked, WarehouseMissing
 from capital_pipeline.warehouse.duckdb_backend import _locked_error
 
@@ -145,3 +156,59 @@ def test_a_lock_on_another_database_names_the_variable() -> None:
     message = explain_run_failure([StepFailure("publish", step_error(locked))], None, WHERE)
     assert "CAPITAL_PIPELINE_LOCK_TIMEOUT_SECONDS reached waiting" in message
     assert "reader copy" not in message and "lock_timeout " not in message
+
+
+def _run_with_a_failed_drop_check(instance: DagsterInstance, described: bool) -> str:
+    """A real run whose step is stopped by a blocking check, as ``no_sudden_drop`` stops one."""
+    spec = AssetCheckSpec("no_sudden_drop", asset="navigation_nodes", blocking=True)
+
+    @asset(name="navigation_nodes", check_specs=[spec])
+    def navigation_nodes() -> Iterator[Output[int] | AssetCheckResult]:
+        yield Output(100)
+        yield AssetCheckResult(
+            check_name="no_sudden_drop",
+            passed=False,
+            metadata={"rows": 100, "previous_rows": 2000},
+            description="navigation_nodes has 100 rows against 2000. If the drop is real, accept it once."
+            if described
+            else None,
+        )
+
+    result = materialize([navigation_nodes], instance=instance, raise_on_error=False)
+    assert not result.success
+    return result.run_id
+
+
+@pytest.fixture
+def instance() -> Iterator[DagsterInstance]:
+    with DagsterInstance.ephemeral() as ephemeral:
+        yield ephemeral
+
+
+@pytest.mark.parametrize("described", [True, False])
+def test_a_step_stopped_by_a_blocking_check_names_the_check_its_description_and_counts(
+    instance: DagsterInstance, described: bool
+) -> None:
+    run_id = _run_with_a_failed_drop_check(instance, described)
+    outcome = _outcome(instance, run_id, 1.0)
+    checks = failed_checks(instance, run_id)
+    message = explain_run_failure(outcome.failures, outcome.run_error, WHERE, checks)
+    headline, *details = message.splitlines()
+    assert headline == "Step navigation_nodes failed: 1 blocking asset check failed with ERROR severity:"
+    assert "navigation_nodes: no_sudden_drop" in details[0]
+    assert "rows 100" in details[0] and "previous_rows 2,000" in details[0]
+    if described:
+        assert "has 100 rows against 2000. If the drop is real, accept it once." in details[0]
+    else:
+        assert "Checks tab in the Dagster UI" in message
+    assert details[-1] == f"Details: {WHERE}."
+    assert "DagsterAssetCheckFailedError" not in message
+
+
+def test_without_the_evaluations_dagsters_own_list_of_failed_checks_is_kept(
+    instance: DagsterInstance,
+) -> None:
+    run_id = _run_with_a_failed_drop_check(instance, described=True)
+    outcome = _outcome(instance, run_id, 1.0)
+    message = explain_run_failure(outcome.failures, outcome.run_error, WHERE)
+    assert "navigation_nodes: no_sudden_drop" in message

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 from rich.console import Console
 
+from capital_pipeline.commands.failures import FailedCheck
 from capital_pipeline.commands.summary import Landed, cli_command, next_steps, print_summary
 from capital_pipeline_tests.commands.conftest import CLI
 
@@ -60,7 +61,10 @@ def test_the_command_to_run_again_works_as_printed_whether_or_not_the_venv_is_on
 def test_a_check_expected_not_to_pass_says_so() -> None:
     console = Console(record=True, width=400)
     landed = Landed("simulator-day-0000", 10, {"markets": 3}, {})
-    checks = ["no_truncated_nodes on navigation_nodes (WARN)", "unique_keys on markets (ERROR)"]
+    checks = [
+        FailedCheck("no_truncated_nodes", "navigation_nodes", "WARN", blocking=False),
+        FailedCheck("unique_keys", "markets", "ERROR", blocking=True),
+    ]
     expected = {"no_truncated_nodes": "the simulator means it"}
     print_summary(
         console, landed, seconds=1.0, run_id="r", database="d", checks=checks, expected_checks=expected
