@@ -58,7 +58,8 @@ __all__ = [
 
 GROUP = "capital"
 KINDS = {"python", "pandas", "sql"}
-# Every API step shares one request budget per API key; Dagster runs at most this many of them at once.
+# Every API step shares one request budget per API key (paced by the client, not by Dagster): the pool has no
+# limit unless someone sets one in the UI; it names the steps that reach the API.
 API_POOL = "capital_api"
 # DuckDB allows one writing process per file: publishing steps of overlapping runs take turns.
 WAREHOUSE_POOL = "capital_warehouse"
@@ -148,7 +149,9 @@ def capital_navigation(
     yield checks.membership_check(
         "navigation_markets", "node_id", members["node_id"], nodes["node_id"], "nodes_known"
     )
-    yield checks.drop_check("navigation_nodes", len(nodes), previous)
+    yield checks.drop_check(
+        "navigation_nodes", len(nodes), previous, accepted=checks.accepts_drop(context.run.tags)
+    )
     yield checks.truncation_check(nodes)
 
 
@@ -203,7 +206,7 @@ def markets(
     metadata = table_metadata("markets", staged.head, rows=staged.rows, missing_epics=len(part.missing))
     yield Output(StagedFile(staged.path, staged.rows), metadata=metadata)
     yield checks.unique_keys_check("markets", pd.DataFrame({"epic": staged.epics}))
-    yield checks.drop_check("markets", staged.rows, previous)
+    yield checks.drop_check("markets", staged.rows, previous, accepted=checks.accepts_drop(context.run.tags))
 
 
 @asset(
@@ -211,9 +214,9 @@ def markets(
     group_name=GROUP,
     kinds=KINDS,
     description=(
-        f"{table_named('snapshots').description}\n\nPublishes the run's snapshot: every table's rows and "
-        "this row in one transaction (replacing an earlier publish of the same snapshot), then logs the "
-        "run's API session out. Grain: one row per snapshot."
+        f"{table_named('snapshots').description}\n\nLogs the run's API session out (the last request this "
+        "row counts), then publishes the run's snapshot: every table's rows and this row in one transaction "
+        "(replacing an earlier publish of the same snapshot). Grain: one row per snapshot."
     ),
     metadata={"dagster/column_schema": table_schema("snapshots"), "dagster/table_name": "capital.snapshots"},
     pool=WAREHOUSE_POOL,

@@ -7,7 +7,7 @@ lost over 20% of its markets or nodes never reaches the warehouse.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 import pyarrow as pa
@@ -23,7 +23,9 @@ from dagster import (
 from capital_pipeline.warehouse import table_named
 
 __all__ = [
+    "ACCEPT_DROP_TAG",
     "DROP_TOLERANCE",
+    "accepts_drop",
     "drop_check",
     "drop_check_spec",
     "membership_check",
@@ -38,6 +40,13 @@ __all__ = [
 
 # A real universe moves by a few listings a day; losing a fifth of it means a broken read, not the market.
 DROP_TOLERANCE = 0.20
+# A drop that is real (a smaller login, a market closed for good) is accepted by one run carrying this tag set
+# to "true": once that snapshot is published, later ones compare with it.
+ACCEPT_DROP_TAG = "capital/accept_drop"
+_ACCEPT_DROP_ADVICE = (
+    f'If the drop is real, run once with the run tag {ACCEPT_DROP_TAG}="true" (`capital-pipeline snapshot '
+    "--accept-drop`, or add the tag in the Launchpad); later snapshots then compare with that one."
+)
 _EXAMPLES = 5
 
 
@@ -96,19 +105,40 @@ def drop_check_spec(table: str) -> AssetCheckSpec:
         asset=table,
         blocking=True,
         description=f"At most {DROP_TOLERANCE:.0%} fewer rows than the previous successful snapshot; "
-        "blocks publishing otherwise.",
+        f"blocks publishing otherwise. {_ACCEPT_DROP_ADVICE}",
     )
 
 
-def drop_check(table: str, rows: int, previous: int | None) -> AssetCheckResult:
+def accepts_drop(run_tags: Mapping[str, str]) -> bool:
+    """Whether the run carries ``ACCEPT_DROP_TAG`` set to true."""
+    return run_tags.get(ACCEPT_DROP_TAG, "").strip().lower() in ("true", "1", "yes")
+
+
+def drop_check(table: str, rows: int, previous: int | None, *, accepted: bool = False) -> AssetCheckResult:
     """``rows`` against ``previous``, the table's rows in the previous snapshot
-    (``Warehouse.previous_counts``, read before the step's crawl; None before the first snapshot: passes)."""
+    (``Warehouse.previous_counts``, read before the step's crawl; None before the first snapshot: passes).
+    ``accepted`` (the run's ``ACCEPT_DROP_TAG``) lets a drop through, and says so."""
     floor = None if previous is None else previous * (1 - DROP_TOLERANCE)
+    dropped = floor is not None and rows < floor
+    metadata: dict[str, object] = {
+        "rows": rows,
+        "previous_rows": previous if previous is not None else "none yet",
+    }
+    if dropped:
+        lost = f"{table} has {rows} rows against {previous} in the previous snapshot"
+        if accepted:
+            metadata["accepted_by_tag"] = ACCEPT_DROP_TAG
+            description = f"{lost}: accepted by the run tag {ACCEPT_DROP_TAG}."
+        else:
+            description = f"{lost}, more than {DROP_TOLERANCE:.0%} fewer. {_ACCEPT_DROP_ADVICE}"
+    else:
+        description = None
     return AssetCheckResult(
         check_name="no_sudden_drop",
         asset_key=table,
-        passed=floor is None or rows >= floor,
-        metadata={"rows": rows, "previous_rows": previous if previous is not None else "none yet"},
+        passed=not dropped or accepted,
+        metadata=metadata,
+        description=description,
     )
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey, DagsterInstance
 
+from capital_pipeline.defs.checks import ACCEPT_DROP_TAG
 from capital_pipeline.defs.launch import launch_snapshot
 from capital_pipeline.simulator import SimulatorHandle
 from capital_pipeline.warehouse import DATA_TABLES, Snapshot
@@ -102,3 +103,12 @@ def test_a_snapshot_with_far_fewer_markets_is_never_published(
     recorded = warehouse.query("SELECT status, error FROM snapshots WHERE snapshot_id = 'shrunk'")
     assert recorded["status"].tolist() == ["failed"]
     assert "no_sudden_drop" in recorded["error"][0]
+    # The drop was real after all: one run carrying the tag publishes it, saying it was accepted.
+    accepted = {"capital/snapshot_id": "accepted", ACCEPT_DROP_TAG: "true"}
+    run_snapshot(instance, duckdb_target, tags=accepted)
+    published = warehouse.query("SELECT status FROM snapshots WHERE snapshot_id = 'accepted'")
+    assert published["status"].tolist() == ["succeeded"]
+    key = AssetCheckKey(AssetKey("markets"), "no_sudden_drop")
+    record = instance.event_log_storage.get_latest_asset_check_execution_by_key([key])[key]
+    evaluation = record.event.dagster_event.event_specific_data
+    assert evaluation.passed and evaluation.metadata["accepted_by_tag"].value == ACCEPT_DROP_TAG
