@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 from dagster import AssetKey, DefaultScheduleStatus
+from dagster._core.definitions.dependency import NodeHandle
 
 from capital_pipeline.definitions import defs
+from capital_pipeline.defs.executor import snapshot_executor
+from capital_pipeline.defs.hooks import record_failed_snapshot
 from capital_pipeline.warehouse import TABLES
 
 ROOT = Path(__file__).parents[1]
@@ -59,6 +62,17 @@ def test_schedule_is_daily_at_six_utc_and_stopped_until_switched_on() -> None:
 def test_job_materializes_every_table() -> None:
     job = defs.resolve_job_def("capital_snapshot_job")
     assert job.asset_layer.executable_asset_keys >= {AssetKey(table.name) for table in TABLES}
+
+
+@pytest.mark.parametrize("job_name", ["capital_snapshot_job", "__ASSET_JOB"])
+def test_every_job_runs_under_the_snapshot_executor_with_the_failure_hook_on_every_step(
+    job_name: str,
+) -> None:
+    # "__ASSET_JOB" is what the UI's "Materialize" launches, for all assets or any selection of them.
+    job = defs.resolve_job_def(job_name)
+    assert job.executor_def is snapshot_executor
+    for node in ("capital_accounts", "capital_navigation", "capital_watchlists", "markets", "snapshots"):
+        assert record_failed_snapshot in job.get_all_hooks_for_handle(NodeHandle(node, None)), node
 
 
 def test_secrets_are_bound_to_environment_variables_not_values() -> None:

@@ -1,24 +1,35 @@
-"""The job's executor: Dagster's own (multiprocess or in-process) wrapped by what a run must do at its end.
+"""The code location's executor: Dagster's own (multiprocess or in-process) wrapped by what a run must do at
+its start and end.
 
-It is the one place that runs once per run, in the run's own process, whatever the executor and however the
-run ends (success, failure, cancellation): there the run's token file is deleted, and on success its staged
-frames. At its start it notes the run's process and releases runs whose process was killed (dead_runs.py).
-Steps never see the wrapper. (``materialize``/``execute_in_process`` replace the executor; the ``snapshots``
-step then still logs out and deletes the tokens on success, and stale run directories are swept by later
-runs.)
+It is the one place that runs once per run, in the run's own process, whatever the executor, however the run
+was launched (`capital_snapshot_job`, the schedule, "Materialize" on any selection of assets: definitions.py
+makes it every job's executor) and however it ends (success, failure, cancellation). At its start it notes the
+run's process, releases runs whose process was killed (dead_runs.py), and warns a run that fetches but will
+not publish. At its end it logs the run's session out if a step left it open, deletes the token file, and on
+success the staged frames. Steps never see the wrapper. (``materialize``/``execute_in_process`` replace the
+executor; the ``snapshots`` step then still logs out and deletes the tokens on success, and stale run
+directories are swept by later runs.)
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from dagster import DagsterEventType, Executor, Field, executor, multi_or_in_process_executor
+from dagster import (
+    DagsterEventType,
+    Executor,
+    Field,
+    build_resources,
+    executor,
+    multi_or_in_process_executor,
+)
 
 from capital_pipeline.defs.assets import API_POOL, API_SESSION_TAG, WAREHOUSE_POOL
 from capital_pipeline.defs.dead_runs import forget_run_process, note_run_process, release_dead_runs
-from capital_pipeline.defs.resources import run_directory
+from capital_pipeline.defs.resources import CapitalApiResource, run_directory
+from capital_pipeline.defs.run_scope import log_out_if_open
 from capital_pipeline.defs.staging import remove_run_staging
 
 __all__ = ["DEFAULT_EXECUTION", "snapshot_executor", "with_api_steps_in_turn"]
@@ -31,6 +42,8 @@ DEFAULT_EXECUTION = {"in_process": {}}
 # Multiprocess: the API steps of a run take turns on its one session (assets.API_SESSION_TAG says why), unless
 # the run config sets its own limit for that tag.
 ONE_API_STEP_AT_A_TIME = {"key": API_SESSION_TAG, "limit": 1}
+# The one step that writes the warehouse (assets.snapshots).
+PUBLISH_STEP = "snapshots"
 
 
 def with_api_steps_in_turn(executor_config: Mapping[str, Any]) -> dict[str, Any]:
@@ -43,6 +56,47 @@ def with_api_steps_in_turn(executor_config: Mapping[str, Any]) -> dict[str, Any]
             limits.append(ONE_API_STEP_AT_A_TIME)
         config["multiprocess"] = multiprocess | {"tag_concurrency_limits": limits}
     return config
+
+
+def _run_capital(plan_context: Any) -> CapitalApiResource | None:
+    """The run's ``capital`` resource as its steps get it (run config over the definitions' defaults); None
+    if it cannot be built (a login variable unset: the first API step says so)."""
+    job = plan_context.job.get_definition()
+    config = (plan_context.run_config.get("resources") or {}).get("capital") or {}
+    try:
+        with build_resources(
+            {"capital": job.resource_defs["capital"]},
+            instance=plan_context.instance,
+            resource_config={"capital": config},
+        ) as resources:
+            capital: CapitalApiResource = resources.capital
+            return capital
+    except Exception:  # the steps report a bad setting with what to fix; cleanup skips
+        return None
+
+
+def _session_ender(capital: CapitalApiResource | None, warn: Callable[[str], None]) -> Callable[[str], None]:
+    def end(run_id: str) -> None:
+        if capital is None:
+            return
+        try:
+            log_out_if_open(run_id, capital, warn)
+        except Exception as error:  # cleanup: the token file is deleted next either way
+            warn(f"the API session of run {run_id} could not be ended ({type(error).__name__}); it expires")
+
+    return end
+
+
+def _warn_if_nothing_published(plan_context: Any, execution_plan: Any) -> None:
+    """Say so when the run fetches but will not publish (API assets selected without `snapshots`)."""
+    steps = [execution_plan.get_step_by_key(key) for key in execution_plan.step_keys_to_execute]
+    fetching = [step.key for step in steps if API_SESSION_TAG in step.tags]
+    if fetching and PUBLISH_STEP not in {step.key for step in steps}:
+        plan_context.log.warning(
+            f"this run fetches ({', '.join(fetching)}) but publishes nothing: the warehouse's tables are "
+            f"only written by `{PUBLISH_STEP}`, so no table changes and no snapshot is recorded. Select "
+            f"`{PUBLISH_STEP}` too, or Materialize all (or launch capital_snapshot_job)."
+        )
 
 
 class _RunScopedExecutor(Executor):
@@ -58,22 +112,24 @@ class _RunScopedExecutor(Executor):
         return self._inner.step_dependency_config
 
     def execute(self, plan_context: Any, execution_plan: Any) -> Iterator[Any]:
+        run_id, instance, log = plan_context.run_id, plan_context.instance, plan_context.log
+        note_run_process(run_id)
+        end_session = _session_ender(_run_capital(plan_context), log.warning)
+        for dead in release_dead_runs(instance, (API_POOL, WAREHOUSE_POOL), run_id):
+            log.warning(f"run {dead} had been killed: marked failed, its pool slots freed")
+        _warn_if_nothing_published(plan_context, execution_plan)
         failed = False
-        note_run_process(plan_context.run_id)
-        for run_id in release_dead_runs(
-            plan_context.instance, (API_POOL, WAREHOUSE_POOL), plan_context.run_id
-        ):
-            plan_context.log.warning(f"run {run_id} had been killed: marked failed, its pool slots freed")
         try:
             for event in self._inner.execute(plan_context, execution_plan):
                 failed = failed or event.event_type == DagsterEventType.STEP_FAILURE
                 yield event
         finally:
-            # The tokens must not outlive the run; the session itself expires on the API's side.
-            shutil.rmtree(run_directory(plan_context.run_id), ignore_errors=True)
-            forget_run_process(plan_context.run_id)
+            # The session and its tokens must not outlive the run, whichever steps it selected.
+            end_session(run_id)
+            shutil.rmtree(run_directory(run_id), ignore_errors=True)
+            forget_run_process(run_id)
             if not failed:
-                remove_run_staging(plan_context.instance.storage_directory(), plan_context.run_id)
+                remove_run_staging(instance.storage_directory(), run_id)
 
 
 @executor(

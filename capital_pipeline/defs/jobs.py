@@ -14,6 +14,8 @@ capital_snapshot_job = define_asset_job(
     "capital_snapshot_job",
     selection=AssetSelection.groups(GROUP),
     description="Snapshot accounts, preferences, navigation, watchlists and markets; publish them together.",
+    # Also the code location's default executor, and the hook also rides on the assets (definitions.py), so
+    # that a run of any selection gets both; here it covers the separate checks too.
     executor_def=snapshot_executor,
     hooks={record_failed_snapshot},
 )

@@ -40,6 +40,7 @@ __all__ = [
     "end_session_after_failure",
     "failure_message",
     "identity_of_run",
+    "log_out_if_open",
     "progress_logger",
     "run_identity",
     "run_request_count",
@@ -221,6 +222,16 @@ def _log_out(run_id: str, capital: CapitalApiResource, warn: Callable[[str], Non
             return client.stats.total
 
     return asyncio.run(go())
+
+
+def log_out_if_open(run_id: str, capital: CapitalApiResource, warn: Callable[[str], None]) -> int:
+    """Log the run's session out if its token file is still there; the logout's request count.
+
+    Run-level cleanup, whatever the steps did: a run whose selection has no `snapshots` (which logs out after
+    publishing), a failure hook that never ran, a run killed outright. No token file: nothing is sent."""
+    if not capital.run_session_store(run_id).path.exists():
+        return 0
+    return _log_out(run_id, capital, warn)
 
 
 def close_run_session(run_id: str, capital: CapitalApiResource, warn: Callable[[str], None]) -> int:
