@@ -115,8 +115,8 @@ class _RunScopedExecutor(Executor):
         run_id, instance, log = plan_context.run_id, plan_context.instance, plan_context.log
         note_run_process(run_id)
         end_session = _session_ender(_run_capital(plan_context), log.warning)
-        for dead in release_dead_runs(instance, (API_POOL, WAREHOUSE_POOL), run_id):
-            log.warning(f"run {dead} had been killed: marked failed, its pool slots freed")
+        for dead in release_dead_runs(instance, (API_POOL, WAREHOUSE_POOL), run_id, end_session):
+            log.warning(f"run {dead} had been killed: marked failed, its session ended, its pool slots freed")
         _warn_if_nothing_published(plan_context, execution_plan)
         failed = False
         try:
