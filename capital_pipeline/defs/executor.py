@@ -6,11 +6,10 @@ was launched (`capital_snapshot_job`, the schedule, "Materialize" on any selecti
 makes it every job's executor) and however it ends (success, failure, cancellation). At its start it notes the
 run's process, releases runs whose process was killed (dead_runs.py), and warns a run that fetches but will
 not publish. At its end it logs the run's session out if a step left it open, deletes the token file, and on
-success the staged frames. Steps never see the wrapper. (``materialize``/``execute_in_process`` replace the
-executor; the ``snapshots`` step then still logs out and deletes the tokens on success, and stale run
-directories are swept by later runs.)
+success the staged frames (those of the runs it re-executed too). Steps never see the wrapper.
+(``materialize``/``execute_in_process`` replace the executor; the ``snapshots`` step then still logs out and
+deletes the tokens on success, and stale run directories are swept by later runs.)
 """
-
 from __future__ import annotations
 
 import shutil
@@ -30,7 +29,7 @@ from capital_pipeline.defs.assets import API_POOL, API_SESSION_TAG, WAREHOUSE_PO
 from capital_pipeline.defs.dead_runs import forget_run_process, note_run_process, release_dead_runs
 from capital_pipeline.defs.resources import CapitalApiResource, run_directory
 from capital_pipeline.defs.run_scope import log_out_if_open
-from capital_pipeline.defs.staging import remove_run_staging
+from capital_pipeline.defs.staging import remove_snapshot_staging
 
 __all__ = ["DEFAULT_EXECUTION", "snapshot_executor", "with_api_steps_in_turn"]
 
@@ -129,7 +128,7 @@ class _RunScopedExecutor(Executor):
             shutil.rmtree(run_directory(run_id), ignore_errors=True)
             forget_run_process(run_id)
             if not failed:
-                remove_run_staging(instance.storage_directory(), run_id)
+                remove_snapshot_staging(instance, run_id)
 
 
 @executor(

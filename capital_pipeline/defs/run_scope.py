@@ -29,7 +29,12 @@ from capital_pipeline.capital.errors import (
     SessionExpired,
 )
 from capital_pipeline.capital.private_files import ensure_private_directory
-from capital_pipeline.defs.identity import SnapshotIdentity, snapshot_identity
+from capital_pipeline.defs.identity import (
+    ROOT_RUN_TAG,
+    SnapshotIdentity,
+    re_executed_runs,
+    snapshot_identity,
+)
 from capital_pipeline.defs.resources import CapitalApiResource, run_directory
 from capital_pipeline.snapshot import SnapshotIncomplete
 
@@ -62,11 +67,15 @@ def run_identity(context: StepContext) -> SnapshotIdentity:
 
 
 def identity_of_run(instance: DagsterInstance, run_id: str) -> SnapshotIdentity:
-    """The snapshot run ``run_id`` takes, from its tags and creation time."""
+    """The snapshot run ``run_id`` takes, from its tags and the creation time of the run it re-executes (its
+    root run), else its own."""
     record = instance.get_run_record_by_id(run_id)
-    created = record.create_timestamp if record else datetime.now(UTC)
-    tags = record.dagster_run.tags if record else {}
-    return snapshot_identity(run_id, tags, created.astimezone(UTC))
+    if record is None:
+        return snapshot_identity(run_id, {}, datetime.now(UTC))
+    root_id, _ = re_executed_runs(record.dagster_run)
+    tags = dict(record.dagster_run.tags) | ({ROOT_RUN_TAG: root_id} if root_id else {})
+    root = instance.get_run_record_by_id(root_id) if root_id else None
+    return snapshot_identity(run_id, tags, (root or record).create_timestamp.astimezone(UTC))
 
 
 def progress_logger(context: StepContext) -> Callable[[str, int, int | None], None]:

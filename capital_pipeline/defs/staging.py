@@ -3,7 +3,8 @@
 Dagster's default IO manager keeps one pickle per asset for every run, so two overlapping runs would read
 each other's frames; here ``snapshots`` publishes exactly what its own run fetched. The run's directory is
 deleted when the run succeeds (the warehouse has the data) and kept after a failure, so that "re-execute
-from failure" can still load what the failed run had already fetched.
+from failure" can still load what the failed run had already fetched: a re-execution that succeeds deletes
+the staging of every run it re-executed.
 
 A step hands on a pandas DataFrame, an Arrow table or a file it staged itself; the reader says what it
 wants: an input annotated ``pa.Table`` gets Arrow (``snapshots`` publishes without a pandas round trip), one
@@ -22,9 +23,24 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from dagster import ConfigurableIOManager, InputContext, OutputContext
+from dagster import (
+    ConfigurableIOManager,
+    DagsterInstance,
+    DagsterRun,
+    InputContext,
+    OutputContext,
+)
+from dagster._core.storage.dagster_run import FINISHED_STATUSES
 
-__all__ = ["RunStagingIOManager", "StagedFile", "remove_run_staging", "staging_directory"]
+from capital_pipeline.defs.identity import re_executed_runs
+
+__all__ = [
+    "RunStagingIOManager",
+    "StagedFile",
+    "remove_run_staging",
+    "remove_snapshot_staging",
+    "staging_directory",
+]
 
 _STAGING = "capital_staging"
 
@@ -37,6 +53,26 @@ def staging_directory(storage_directory: str | Path, run_id: str) -> Path:
 def remove_run_staging(storage_directory: str | Path, run_id: str) -> None:
     """Delete the run's staged frames."""
     shutil.rmtree(staging_directory(storage_directory, run_id), ignore_errors=True)
+
+
+def _re_executed_chain(instance: DagsterInstance, run: DagsterRun) -> list[DagsterRun]:
+    """The runs ``run`` re-executes, parent first up to the root: it may load the frames of any of them."""
+    chain: list[DagsterRun] = []
+    parent_id = re_executed_runs(run)[1]
+    while parent_id is not None and (parent := instance.get_run_by_id(parent_id)) is not None:
+        chain.append(parent)
+        parent_id = re_executed_runs(parent)[1]
+    return chain
+
+
+def remove_snapshot_staging(instance: DagsterInstance, run_id: str) -> None:
+    """After ``run_id`` published: delete its staged frames and those of the finished runs of its
+    re-execution chain (it may have loaded any of them)."""
+    remove_run_staging(instance.storage_directory(), run_id)
+    run = instance.get_run_by_id(run_id)
+    for earlier in _re_executed_chain(instance, run) if run else []:
+        if earlier.status in FINISHED_STATUSES:
+            remove_run_staging(instance.storage_directory(), earlier.run_id)
 
 
 @dataclass(frozen=True)

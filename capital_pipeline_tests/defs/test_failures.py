@@ -1,11 +1,13 @@
-"""A run that fails publishes nothing, records why, and says what to fix."""
+"""A run that fails publishes nothing, records why, and says what to fix; re-executed, it completes its
+snapshot."""
 
 from __future__ import annotations
 
 import pytest
-from dagster import DagsterInstance
+from dagster import DagsterInstance, ReexecutionOptions, execute_job, reconstructable
 
-from capital_pipeline.defs.launch import launch_snapshot
+from capital_pipeline.defs.launch import launch_snapshot, snapshot_job
+from capital_pipeline.defs.staging import staging_directory
 from capital_pipeline.simulator import SimulatorHandle
 from capital_pipeline.simulator.config import Fault
 from capital_pipeline_tests.defs.conftest import IN_PROCESS, WarehouseTarget, run_snapshot
@@ -90,3 +92,32 @@ def test_a_run_that_fails_after_logging_in_logs_its_session_out_and_leaves_no_to
     assert stats["logins"]["successes"] == 1
     assert stats["requests"]["DELETE /api/v1/session"] == 1
     assert list(state_directory.rglob("session.json")) == []
+
+
+def test_re_executing_a_failed_run_from_failure_publishes_its_snapshot_and_deletes_its_staging(
+    capital_env: SimulatorHandle, instance: DagsterInstance, tmp_path
+) -> None:
+    capital_env.set_faults([Fault(kind="status", route="GET /api/v1/markets", status=500)])
+    target = WarehouseTarget(f"duckdb:///{tmp_path / 'w.duckdb'}", "capital")
+    run_config = {**target.run_config(), "execution": {"config": IN_PROCESS}}
+    try:
+        with launch_snapshot(instance, run_config=run_config) as failed:
+            assert not failed.success
+            root = failed.run_id
+    finally:
+        capital_env.set_faults([])
+    assert staging_directory(instance.storage_directory(), root).is_dir()  # kept for this re-execution
+
+    with execute_job(
+        reconstructable(snapshot_job),
+        instance=instance,
+        run_config=run_config,
+        reexecution_options=ReexecutionOptions.from_failure(root, instance),
+    ) as result:
+        assert result.success
+        child = result.run_id
+
+    snapshots = target.warehouse().query("SELECT snapshot_id, status, run_id FROM snapshots")
+    assert snapshots.values.tolist() == [[f"run-{root}", "succeeded", child]]
+    for run_id in (root, child):
+        assert not staging_directory(instance.storage_directory(), run_id).exists()

@@ -31,3 +31,14 @@ def test_a_manual_run_is_its_own_snapshot_taken_when_it_was_created() -> None:
         CREATED,
         CREATED,
     )
+
+
+def test_a_re_execution_completes_the_snapshot_of_the_run_it_re_executes() -> None:
+    tags = {"dagster/root_run_id": "run-a", "dagster/parent_run_id": "run-b"}
+    identity = snapshot_identity("run-c", tags, CREATED)
+    assert (identity.snapshot_id, identity.snapshot_at) == ("run-run-a", CREATED)
+
+
+def test_a_re_executed_tick_stays_its_tick() -> None:
+    tags = {".dagster/scheduled_execution_time": "2026-11-21T06:00:00+00:00", "dagster/root_run_id": "run-a"}
+    assert snapshot_identity("run-b", tags, CREATED).snapshot_id == "scheduled-2026-11-21T06:00Z"
