@@ -34,8 +34,10 @@ DEMO_ARGS ?=
 demo: $(STAMP)
 	$(VENV)/bin/capital-pipeline demo $(DEMO_ARGS)
 
+# Without a Capital.com login in the environment, the UI's runs use the demo's simulator and database (as
+# make demo does), so Launch Run works after make demo; with CAPITAL_API_KEY set, they use that login.
 ui: $(STAMP)
-	$(VENV)/bin/capital-pipeline ui
+	$(VENV)/bin/capital-pipeline ui $(if $(CAPITAL_API_KEY),,--demo)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

@@ -13,12 +13,20 @@ from rich.console import Console
 from capital_pipeline.commands.failures import CommandFailed, reported
 from capital_pipeline.commands.runs import take_snapshot
 from capital_pipeline.commands.settings import prepare_warehouse
-from capital_pipeline.commands.summary import cli_command
+from capital_pipeline.commands.summary import cli_command, database_option
 from capital_pipeline.defs.identity import SNAPSHOT_AT_TAG, SNAPSHOT_ID_TAG
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 from capital_pipeline.warehouse import DEFAULT_URL, Warehouse, WarehouseError
 
-__all__ = ["DEMO_EPOCH", "EXPECTED_CHECKS", "demo_command", "demo_snapshot_id", "demo_tags", "next_demo_day"]
+__all__ = [
+    "DEMO_EPOCH",
+    "EXPECTED_CHECKS",
+    "demo_command",
+    "demo_snapshot_id",
+    "demo_tags",
+    "next_demo_day",
+    "simulator_settings",
+]
 
 _DEMO_SNAPSHOT = re.compile(r"simulator-day-(\d+)")
 # Simulated day N is stamped DEMO_EPOCH + N days, so the change views (ordered by snapshot_at) follow the
@@ -56,20 +64,20 @@ def next_demo_day(warehouse: Warehouse) -> int:
     return max(days) + 1 if days else 0
 
 
-def _use_simulator(simulator: SimulatorHandle, rate: int) -> None:
-    # This process's environment only; the run's step processes inherit it. CAPITAL_BASE_URL wins over any
-    # CAPITAL_ENVIRONMENT the user has set.
+def simulator_settings(simulator: SimulatorHandle, rate: int) -> dict[str, str]:
+    """The ``CAPITAL_*`` variables that point the job at ``simulator`` with its demo login, at ``rate``.
+
+    CAPITAL_BASE_URL wins over any CAPITAL_ENVIRONMENT the user has set.
+    """
     credentials = simulator.credentials
-    os.environ.update(
-        {
-            "CAPITAL_BASE_URL": simulator.base_url,
-            "CAPITAL_API_KEY": credentials.api_key,
-            "CAPITAL_IDENTIFIER": credentials.identifier,
-            "CAPITAL_PASSWORD": credentials.password,
-            "CAPITAL_ENCRYPTED_PASSWORD": "true",
-            "CAPITAL_REQUESTS_PER_SECOND": str(rate),
-        }
-    )
+    return {
+        "CAPITAL_BASE_URL": simulator.base_url,
+        "CAPITAL_API_KEY": credentials.api_key,
+        "CAPITAL_IDENTIFIER": credentials.identifier,
+        "CAPITAL_PASSWORD": credentials.password,
+        "CAPITAL_ENCRYPTED_PASSWORD": "true",
+        "CAPITAL_REQUESTS_PER_SECOND": str(rate),
+    }
 
 
 @reported
@@ -108,14 +116,17 @@ def demo_command(
         console.print(
             f"Simulator at {simulator.base_url} (its demo login; {rate} requests/s)", highlight=False
         )
-        _use_simulator(simulator, rate)
+        # This process's environment only; the run's step processes inherit it.
+        os.environ.update(simulator_settings(simulator, rate))
         after = max(upcoming, chosen + 1)
-        again = (cli_command("demo"), f"the next simulated day ({after}): the change views grow")
+        given = database_option(database_url)
+        again = (cli_command("demo", *given), f"the next simulated day ({after}): the change views grow")
         take_snapshot(
             console,
             warehouse=warehouse,
             database_url=url,
             tags=demo_tags(chosen),
             again=again,
+            ui=cli_command("ui", "--demo", *given),
             expected_checks=EXPECTED_CHECKS,
         )

@@ -32,9 +32,11 @@ def take_snapshot(
     database_url: str,
     tags: Mapping[str, str],
     again: tuple[str, str],
+    ui: str,
     expected_checks: Mapping[str, str] | None = None,
 ) -> None:
-    """Run the job into ``database_url`` and print what landed and what to try next (``again`` among it).
+    """Run the job into ``database_url`` and print what landed and what to try next: ``again`` (command, what)
+    and ``ui`` (the command that opens this instance's UI as this command ran).
 
     ``expected_checks``: checks expected not to pass on this data, by name, with why (said in the summary).
 
@@ -54,7 +56,7 @@ def take_snapshot(
         display=display_for(console),
         log_path=log_path,
     )
-    where = f"run {outcome.run_id} in the Dagster UI (make ui), and {shown_path(log_path)}"
+    where = f"run {outcome.run_id} in the Dagster UI ({ui}), and {shown_path(log_path)}"
     if outcome.interrupted:
         raise CommandFailed(f"Interrupted: nothing was published ({where}).", EXIT_INTERRUPTED)
     if not outcome.succeeded:
@@ -76,4 +78,4 @@ def take_snapshot(
         checks=checks,
         expected_checks=expected_checks,
     )
-    print_next_steps(console, next_steps(database_url, again=again))
+    print_next_steps(console, next_steps(database_url, again=again, ui=ui))

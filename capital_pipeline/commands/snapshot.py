@@ -11,7 +11,7 @@ from rich.console import Console
 from capital_pipeline.commands.failures import reported
 from capital_pipeline.commands.runs import take_snapshot
 from capital_pipeline.commands.settings import capital_resource_from_env, prepare_warehouse
-from capital_pipeline.commands.summary import cli_command
+from capital_pipeline.commands.summary import cli_command, database_option
 from capital_pipeline.warehouse import DEFAULT_URL
 
 __all__ = ["snapshot_command"]
@@ -43,5 +43,7 @@ def snapshot_command(
     url = database_url or os.environ.get("CAPITAL_PIPELINE_DATABASE_URL") or DEFAULT_URL
     warehouse = prepare_warehouse(url)
     console.print(f"Snapshotting {capital.target()} ...", highlight=False)
-    again = (cli_command("snapshot"), "another snapshot: the change views compare it with this one")
-    take_snapshot(console, warehouse=warehouse, database_url=url, tags={}, again=again)
+    given = database_option(database_url)
+    again = (cli_command("snapshot", *given), "another snapshot: the change views compare it with this one")
+    ui = cli_command("ui", *given)
+    take_snapshot(console, warehouse=warehouse, database_url=url, tags={}, again=again, ui=ui)

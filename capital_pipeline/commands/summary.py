@@ -18,11 +18,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from capital_pipeline.commands.failures import FailedCheck
+from capital_pipeline.commands.home import dagster_home
+from capital_pipeline.commands.settings import shown_url
 from capital_pipeline.warehouse import Warehouse, duckdb_file, reader_copy_path
 
 __all__ = [
     "Landed",
     "cli_command",
+    "database_option",
     "failed_checks",
     "next_steps",
     "print_next_steps",
@@ -156,21 +159,33 @@ def shown_path(path: Path) -> str:
 
 def cli_command(*args: str) -> str:
     """``capital-pipeline ARGS`` as it can be typed here: the bare name only when the shell finds this script
-    (``make demo`` runs ``.venv/bin/capital-pipeline``, which is not on PATH unless the venv is active)."""
+    (``make demo`` runs ``.venv/bin/capital-pipeline``, which is not on PATH unless the venv is active),
+    after ``DAGSTER_HOME=...`` when the instance is not the default ``.dagster_home`` here."""
     script = Path(sys.executable).with_name("capital-pipeline")
     found = shutil.which("capital-pipeline")
     if not script.exists() or (found is not None and Path(found).resolve() == script.resolve()):
-        return shlex.join(["capital-pipeline", *args])
-    return shlex.join([shown_path(script), *args])
+        words = ["capital-pipeline", *args]
+    else:
+        words = [shown_path(script), *args]
+    home = dagster_home()
+    if home != Path.cwd() / ".dagster_home":
+        words.insert(0, f"DAGSTER_HOME={home}")
+    return shlex.join(words)
 
 
-def next_steps(url: str, *, again: tuple[str, str]) -> list[tuple[str, str]]:
-    """Commands to try next: the UI, a query of ``capital.latest_markets``, and ``again`` (command, what).
+def database_option(database_url: str | None) -> list[str]:
+    """``--database-url URL`` as the user gave it (its password masked), or nothing when they gave none."""
+    return [] if database_url is None else ["--database-url", shown_url(database_url)]
+
+
+def next_steps(url: str, *, again: tuple[str, str], ui: str) -> list[tuple[str, str]]:
+    """Commands to try next: ``ui`` (the UI's command), a query of ``capital.latest_markets``, and ``again``
+    (command, what).
 
     DuckDB targets are read through their reader copy: a reader of the warehouse file itself would block the
     next run (DuckDB 2.0), a reader of the copy blocks nobody.
     """
-    steps = [("make ui", "Dagster's UI on this instance (runs, assets, checks) at http://127.0.0.1:3000")]
+    steps = [(ui, "Dagster's UI on this instance (runs, assets, checks) at http://127.0.0.1:3000")]
     database = duckdb_file(url)
     if database is not None:
         shown = shown_path(database)
@@ -187,7 +202,11 @@ def next_steps(url: str, *, again: tuple[str, str]) -> list[tuple[str, str]]:
     else:
         steps.append((_LATEST_MARKETS, "the latest markets, in your SQL client"))
     steps.append(again)
-    return steps
+    # The password is never printed: the user types it in place of the mask.
+    return [
+        (command, f"{what} (*** is your database password)" if "***" in command else what)
+        for command, what in steps
+    ]
 
 
 def print_next_steps(console: Console, steps: Sequence[tuple[str, str]]) -> None:

@@ -55,7 +55,8 @@ def test_two_runs_publish_day_0_and_day_1_and_say_what_landed(workspace: DemoWor
             "market details fetched: ",
             "markets ",
             "Next:",
-            "make ui",
+            # The UI's runs then work too: Launch Run snapshots the simulator (test_ui.py).
+            "capital-pipeline ui --demo\n",
         ):
             assert expected in result.stdout
         assert "capital.latest_markets" in result.stdout and "capital-pipeline demo" in result.stdout

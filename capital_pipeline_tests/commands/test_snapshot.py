@@ -141,3 +141,34 @@ def test_a_setting_found_wrong_exits_2_before_any_request(
     assert_plain_failure(result, expected)
     assert result.returncode == 2
     assert simulator.stats()["requests_total"] == 0
+
+
+def _next_commands(stdout: str) -> list[str]:
+    """The commands under ``Next:`` (each followed by an indented line saying what it shows)."""
+    lines = stdout.split("\nNext:\n", 1)[1].splitlines()
+    return [line.strip() for line in lines[0::2]]
+
+
+def test_the_next_commands_keep_the_database_url_and_dagster_home_and_work_as_printed(
+    tmp_path: Path, capital_settings: dict[str, str]
+) -> None:
+    target = tmp_path / "elsewhere" / "x.duckdb"
+    url = f"duckdb:///{target}"
+    env = cli_env(tmp_path, **capital_settings)  # DAGSTER_HOME outside the working directory
+    result = run_cli(["snapshot", "--database-url", url], cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    commands = _next_commands(result.stdout)
+    ui = next(command for command in commands if " ui" in command)
+    again = commands[-1]
+    for command in (ui, again):
+        assert command.startswith(f"DAGSTER_HOME={env['DAGSTER_HOME']} ")
+        assert f"--database-url {url}" in command
+    assert "make ui" not in result.stdout
+    # As printed, in a shell that has the login but not DAGSTER_HOME.
+    shell_env = {name: value for name, value in env.items() if name != "DAGSTER_HOME"}
+    rerun = subprocess.run(
+        ["bash", "-c", again], cwd=tmp_path, env=shell_env, capture_output=True, text=True, timeout=280
+    )
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert len(Warehouse.from_url(url).query("SELECT * FROM snapshots WHERE status = 'succeeded'")) == 2
+    assert not (tmp_path / "data").exists() and not (tmp_path / ".dagster_home").exists()

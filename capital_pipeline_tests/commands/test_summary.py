@@ -12,10 +12,11 @@ import pytest
 from rich.console import Console
 
 from capital_pipeline.commands.failures import FailedCheck
-from capital_pipeline.commands.summary import Landed, cli_command, next_steps, print_summary
+from capital_pipeline.commands.summary import Landed, cli_command, database_option, next_steps, print_summary
 from capital_pipeline_tests.commands.conftest import CLI
 
 AGAIN = ("capital-pipeline demo", "the next simulated day")
+UI = "capital-pipeline ui --demo"
 
 
 def test_a_duckdb_target_gets_a_python_one_liner_reading_the_reader_copy_that_runs_as_printed(
@@ -31,8 +32,8 @@ def test_a_duckdb_target_gets_a_python_one_liner_reading_the_reader_copy_that_ru
         )
     reader_copy = tmp_path / "data" / "x.reader.duckdb"
     (tmp_path / "data" / "x.duckdb").rename(reader_copy)  # a commit leaves the copy; readers only see that
-    steps = next_steps(f"duckdb:///{tmp_path / 'data' / 'x.duckdb'}", again=AGAIN)
-    assert steps[0][0] == "make ui" and steps[-1] == AGAIN
+    steps = next_steps(f"duckdb:///{tmp_path / 'data' / 'x.duckdb'}", again=AGAIN, ui=UI)
+    assert steps[0][0] == UI and steps[-1] == AGAIN
     query = next(command for command, what in steps if what == "the latest markets")
     assert '"data/x.duckdb"' in query and "open_reader" in query
     shown = subprocess.run(shlex.split(query), cwd=tmp_path, capture_output=True, text=True, check=True)
@@ -40,7 +41,7 @@ def test_a_duckdb_target_gets_a_python_one_liner_reading_the_reader_copy_that_ru
 
 
 def test_another_database_gets_the_query_to_run_in_its_own_client() -> None:
-    steps = next_steps("postgresql+psycopg://me:secret@db/capital", again=AGAIN)
+    steps = next_steps("postgresql+psycopg://me:secret@db/capital", again=AGAIN, ui=UI)
     assert (
         "SELECT epic, instrument_name, bid, offer FROM capital.latest_markets LIMIT 5",
         "the latest markets, in your SQL client",
@@ -52,6 +53,7 @@ def test_the_command_to_run_again_works_as_printed_whether_or_not_the_venv_is_on
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.setenv("PATH", os.pathsep.join([str(tmp_path), "/usr/bin", "/bin"]))
     assert cli_command("demo") == f"{CLI} demo"  # make demo runs .venv/bin/capital-pipeline, not on PATH
     monkeypatch.setenv("PATH", os.pathsep.join([str(CLI.parent), "/usr/bin", "/bin"]))
@@ -72,3 +74,23 @@ def test_a_check_expected_not_to_pass_says_so() -> None:
     shown = console.export_text()
     assert "no_truncated_nodes on navigation_nodes (WARN); expected: the simulator means it" in shown
     assert "unique_keys on markets (ERROR)\n" in shown
+
+
+def test_a_dagster_home_other_than_the_default_one_leads_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", os.pathsep.join([str(CLI.parent), "/usr/bin", "/bin"]))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / ".dagster_home"))
+    assert cli_command("ui") == "capital-pipeline ui"
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "my home"))
+    assert cli_command("ui") == f"'DAGSTER_HOME={tmp_path / 'my home'}' capital-pipeline ui"
+
+
+def test_a_database_url_given_is_passed_on_its_password_masked_and_said_so() -> None:
+    assert database_option(None) == []
+    option = database_option("postgresql+psycopg://me:secret@db/capital")
+    assert option == ["--database-url", "postgresql+psycopg://me:***@db/capital"]
+    again = (shlex.join(["capital-pipeline", "snapshot", *option]), "another snapshot")
+    steps = next_steps("postgresql+psycopg://me:secret@db/capital", again=again, ui=UI)
+    assert steps[-1][1] == "another snapshot (*** is your database password)"
