@@ -4,12 +4,14 @@ its start and end.
 It is the one place that runs once per run, in the run's own process, whatever the executor, however the run
 was launched (`capital_snapshot_job`, the schedule, "Materialize" on any selection of assets: definitions.py
 makes it every job's executor) and however it ends (success, failure, cancellation). At its start it notes the
-run's process, releases runs whose process was killed (dead_runs.py), and warns a run that fetches but will
-not publish. At its end it logs the run's session out if a step left it open, deletes the token file, and on
-success the staged frames (those of the runs it re-executed too). Steps never see the wrapper.
-(``materialize``/``execute_in_process`` replace the executor; the ``snapshots`` step then still logs out and
-deletes the tokens on success, and stale run directories are swept by later runs.)
+run's process, releases runs whose process was killed (dead_runs.py), deletes the staging of runs finished a
+week ago, and warns a run that fetches but will not publish. At its end it logs the run's session out if a
+step left it open, deletes the token file, and on success the staged frames (those of the runs it
+re-executed too). Steps never see the wrapper. (``materialize``/``execute_in_process`` replace the executor;
+the ``snapshots`` step then still logs out and deletes the tokens on success, and stale run directories are
+swept by later runs.)
 """
+
 from __future__ import annotations
 
 import shutil
@@ -29,7 +31,7 @@ from capital_pipeline.defs.assets import API_POOL, API_SESSION_TAG, WAREHOUSE_PO
 from capital_pipeline.defs.dead_runs import forget_run_process, note_run_process, release_dead_runs
 from capital_pipeline.defs.resources import CapitalApiResource, run_directory
 from capital_pipeline.defs.run_scope import log_out_if_open
-from capital_pipeline.defs.staging import remove_snapshot_staging
+from capital_pipeline.defs.staging import remove_snapshot_staging, sweep_finished_staging
 
 __all__ = ["DEFAULT_EXECUTION", "snapshot_executor", "with_api_steps_in_turn"]
 
@@ -116,6 +118,8 @@ class _RunScopedExecutor(Executor):
         end_session = _session_ender(_run_capital(plan_context), log.warning)
         for dead in release_dead_runs(instance, (API_POOL, WAREHOUSE_POOL), run_id, end_session):
             log.warning(f"run {dead} had been killed: marked failed, its session ended, its pool slots freed")
+        for swept in sweep_finished_staging(instance, run_id):
+            log.info(f"deleted the staged frames of run {swept}, finished over a week ago")
         _warn_if_nothing_published(plan_context, execution_plan)
         failed = False
         try:

@@ -4,7 +4,7 @@ Dagster's default IO manager keeps one pickle per asset for every run, so two ov
 each other's frames; here ``snapshots`` publishes exactly what its own run fetched. The run's directory is
 deleted when the run succeeds (the warehouse has the data) and kept after a failure, so that "re-execute
 from failure" can still load what the failed run had already fetched: a re-execution that succeeds deletes
-the staging of every run it re-executed.
+the staging of every run it re-executed, and each run starts by deleting that of runs finished a week ago.
 
 A step hands on a pandas DataFrame, an Arrow table or a file it staged itself; the reader says what it
 wants: an input annotated ``pa.Table`` gets Arrow (``snapshots`` publishes without a pandas round trip), one
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,22 +28,29 @@ from dagster import (
     ConfigurableIOManager,
     DagsterInstance,
     DagsterRun,
+    DagsterRunStatus,
     InputContext,
     OutputContext,
+    RunsFilter,
 )
 from dagster._core.storage.dagster_run import FINISHED_STATUSES
 
 from capital_pipeline.defs.identity import re_executed_runs
 
 __all__ = [
+    "STAGING_KEPT_SECONDS",
     "RunStagingIOManager",
     "StagedFile",
     "remove_run_staging",
     "remove_snapshot_staging",
     "staging_directory",
+    "sweep_finished_staging",
 ]
 
 _STAGING = "capital_staging"
+# A failed run's frames wait a week for "re-execute from failure"; past that a new run is the way, and at x30
+# one run's markets file alone is hundreds of MB.
+STAGING_KEPT_SECONDS = 7 * 24 * 3600.0
 
 
 def staging_directory(storage_directory: str | Path, run_id: str) -> Path:
@@ -73,6 +81,34 @@ def remove_snapshot_staging(instance: DagsterInstance, run_id: str) -> None:
     for earlier in _re_executed_chain(instance, run) if run else []:
         if earlier.status in FINISHED_STATUSES:
             remove_run_staging(instance.storage_directory(), earlier.run_id)
+
+
+def sweep_finished_staging(
+    instance: DagsterInstance, current_run_id: str, now: float | None = None
+) -> list[str]:
+    """Delete the staging of runs that finished over ``STAGING_KEPT_SECONDS`` before ``now`` (or that this
+    instance no longer knows, by the staging's age), except what an unfinished run may still load; the run
+    ids swept."""
+    root = Path(instance.storage_directory()) / _STAGING
+    if not root.is_dir():
+        return []
+    unfinished = instance.get_runs(
+        RunsFilter(statuses=[s for s in DagsterRunStatus if s not in FINISHED_STATUSES])
+    )
+    in_use = {current_run_id}
+    for run in unfinished:
+        in_use |= {run.run_id, *(earlier.run_id for earlier in _re_executed_chain(instance, run))}
+    cutoff = (time.time() if now is None else now) - STAGING_KEPT_SECONDS
+    swept = []
+    for directory in sorted(root.iterdir()):
+        if directory.name in in_use:
+            continue
+        record = instance.get_run_record_by_id(directory.name)
+        ended = record.end_time if record is not None and record.end_time else directory.stat().st_mtime
+        if ended < cutoff:
+            shutil.rmtree(directory, ignore_errors=True)
+            swept.append(directory.name)
+    return swept
 
 
 @dataclass(frozen=True)
