@@ -12,6 +12,7 @@ from capital_pipeline.commands.failures import reported
 from capital_pipeline.commands.runs import take_snapshot
 from capital_pipeline.commands.settings import capital_resource_from_env, prepare_warehouse
 from capital_pipeline.commands.summary import cli_command, database_option
+from capital_pipeline.defs.checks import ACCEPT_DROP_TAG
 from capital_pipeline.warehouse import DEFAULT_URL
 
 __all__ = ["snapshot_command"]
@@ -27,6 +28,13 @@ def snapshot_command(
             f"refused. Default: CAPITAL_PIPELINE_DATABASE_URL, else {DEFAULT_URL}.",
         ),
     ] = None,
+    accept_drop: Annotated[
+        bool,
+        typer.Option(
+            help="Publish even if the snapshot holds over 20% fewer markets or nodes than the previous one "
+            "(a real drop: later snapshots then compare with this one).",
+        ),
+    ] = False,
 ) -> None:
     """Snapshot the Capital.com login the environment configures, through Dagster.
 
@@ -46,4 +54,5 @@ def snapshot_command(
     given = database_option(database_url)
     again = (cli_command("snapshot", *given), "another snapshot: the change views compare it with this one")
     ui = cli_command("ui", *given)
-    take_snapshot(console, warehouse=warehouse, database_url=url, tags={}, again=again, ui=ui)
+    tags = {ACCEPT_DROP_TAG: "true"} if accept_drop else {}
+    take_snapshot(console, warehouse=warehouse, database_url=url, tags=tags, again=again, ui=ui)

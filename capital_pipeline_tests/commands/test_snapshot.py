@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from dagster import DagsterInstance
 
+from capital_pipeline.defs.checks import ACCEPT_DROP_TAG
 from capital_pipeline.simulator import SimulatorHandle
 from capital_pipeline.warehouse import DATA_TABLES, Warehouse
 from capital_pipeline_tests.commands.conftest import (
@@ -34,6 +36,17 @@ def test_a_snapshot_of_the_configured_login_lands_and_exits_0(
     assert set(counts) == {table.name for table in DATA_TABLES} and all(counts.values())
     assert f"Snapshot run-{latest.snapshot.run_id} published" in result.stdout
     assert "capital-pipeline snapshot" in result.stdout
+
+
+def test_accept_drop_tags_the_run_so_its_drop_check_lets_a_real_drop_through(
+    tmp_path: Path, capital_settings: dict[str, str]
+) -> None:
+    env = cli_env(tmp_path, **capital_settings)
+    result = run_cli(["snapshot", "--accept-drop"], cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    instance = DagsterInstance.from_config(env["DAGSTER_HOME"])
+    (run,) = instance.get_runs()
+    assert run.tags[ACCEPT_DROP_TAG] == "true"
 
 
 def test_a_wrong_password_is_tried_once_and_named(
