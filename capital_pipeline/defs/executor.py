@@ -5,11 +5,12 @@ It is the one place that runs once per run, in the run's own process, whatever t
 was launched (`capital_snapshot_job`, the schedule, "Materialize" on any selection of assets: definitions.py
 makes it every job's executor) and however it ends (success, failure, cancellation). At its start it notes the
 run's process, releases runs whose process was killed (dead_runs.py), deletes the staging of runs finished a
-week ago, and warns a run that fetches but will not publish. At its end it logs the run's session out if a
-step left it open, deletes the token file, and on success the staged frames (those of the runs it
-re-executed too). Steps never see the wrapper. (``materialize``/``execute_in_process`` replace the executor;
-the ``snapshots`` step then still logs out and deletes the tokens on success, and stale run directories are
-swept by later runs.)
+week ago, warns a run that fetches but will not publish, and gives a re-execution the request tally of the
+run it re-executes. At its end it logs the run's session out if a step left it open and deletes the token
+file; on success it deletes the staged frames (those of the runs it re-executed too), on failure it keeps
+them and its request tally for a re-execution. Steps never see the wrapper. (``materialize`` and
+``execute_in_process`` replace the executor; the ``snapshots`` step then still logs out and deletes the
+tokens on success, and stale run directories are swept by later runs.)
 """
 
 from __future__ import annotations
@@ -29,9 +30,14 @@ from dagster import (
 
 from capital_pipeline.defs.assets import API_POOL, API_SESSION_TAG, WAREHOUSE_POOL
 from capital_pipeline.defs.dead_runs import forget_run_process, note_run_process, release_dead_runs
+from capital_pipeline.defs.identity import re_executed_runs
 from capital_pipeline.defs.resources import CapitalApiResource, run_directory
-from capital_pipeline.defs.run_scope import log_out_if_open
-from capital_pipeline.defs.staging import remove_snapshot_staging, sweep_finished_staging
+from capital_pipeline.defs.run_scope import inherit_request_count, keep_request_count, log_out_if_open
+from capital_pipeline.defs.staging import (
+    remove_snapshot_staging,
+    staging_directory,
+    sweep_finished_staging,
+)
 
 __all__ = ["DEFAULT_EXECUTION", "snapshot_executor", "with_api_steps_in_turn"]
 
@@ -121,6 +127,9 @@ class _RunScopedExecutor(Executor):
         for swept in sweep_finished_staging(instance, run_id):
             log.info(f"deleted the staged frames of run {swept}, finished over a week ago")
         _warn_if_nothing_published(plan_context, execution_plan)
+        parent = re_executed_runs(plan_context.dagster_run)[1]
+        if parent is not None:
+            inherit_request_count(run_id, staging_directory(instance.storage_directory(), parent))
         failed = False
         try:
             for event in self._inner.execute(plan_context, execution_plan):
@@ -129,6 +138,8 @@ class _RunScopedExecutor(Executor):
         finally:
             # The session and its tokens must not outlive the run, whichever steps it selected.
             end_session(run_id)
+            if failed:
+                keep_request_count(run_id, staging_directory(instance.storage_directory(), run_id))
             shutil.rmtree(run_directory(run_id), ignore_errors=True)
             forget_run_process(run_id)
             if not failed:

@@ -43,12 +43,9 @@ def record_failed_snapshot(context: HookContext) -> None:
         return  # the step that failed first has recorded (or will record) the reason
     run_id = context.run_id
     try:
-        requests = end_session_after_failure(
-            run_id, context.step_key, context.resources.capital, context.log.warning
-        )
+        end_session_after_failure(run_id, context.step_key, context.resources.capital, context.log.warning)
     except Exception as error:  # cleanup: whatever went wrong, the failure must still be recorded below
         context.log.warning(f"the run's API session could not be ended ({type(error).__name__}); it expires")
-        requests = 0
     identity = identity_of_run(context.instance, run_id)
     snapshot = Snapshot(
         snapshot_id=identity.snapshot_id,
@@ -56,7 +53,8 @@ def record_failed_snapshot(context: HookContext) -> None:
         environment=context.resources.capital.target(),
         started_at=identity.started_at,
         run_id=run_id,
-        request_count=run_request_count(run_id) + requests,
+        # The logout's included, and a re-execution's counts those of the runs it re-executes.
+        request_count=run_request_count(run_id),
     )
     try:
         warehouse = context.resources.warehouse.warehouse()

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TypeVar
 
 from dagster import AssetExecutionContext, DagsterInstance, Failure, OpExecutionContext
@@ -45,6 +46,8 @@ __all__ = [
     "end_session_after_failure",
     "failure_message",
     "identity_of_run",
+    "inherit_request_count",
+    "keep_request_count",
     "log_out_if_open",
     "progress_logger",
     "run_identity",
@@ -59,6 +62,8 @@ _STALE_RUN_SECONDS = 3600.0
 _PROGRESS_EVERY_SECONDS = 2.0
 # A marker in the run directory: this API step failed (named after the marker's prefix).
 _FAILED = "failed-"
+# Beside a failed run's staged frames: the API requests it made, which its re-execution's snapshot adds.
+_KEPT_REQUESTS = "api_requests.json"
 
 
 def run_identity(context: StepContext) -> SnapshotIdentity:
@@ -233,14 +238,27 @@ def _log_out(run_id: str, capital: CapitalApiResource, warn: Callable[[str], Non
     return asyncio.run(go())
 
 
-def log_out_if_open(run_id: str, capital: CapitalApiResource, warn: Callable[[str], None]) -> int:
-    """Log the run's session out if its token file is still there; the logout's request count.
+def log_out_if_open(run_id: str, capital: CapitalApiResource, warn: Callable[[str], None]) -> None:
+    """Log the run's session out if its token file is still there; the logout counts in the run's tally.
 
     Run-level cleanup, whatever the steps did: a run whose selection has no `snapshots` (which logs out after
     publishing), a failure hook that never ran, a run killed outright. No token file: nothing is sent."""
-    if not capital.run_session_store(run_id).path.exists():
-        return 0
-    return _log_out(run_id, capital, warn)
+    if capital.run_session_store(run_id).path.exists():
+        _record_requests(run_id, "logout", _log_out(run_id, capital, warn))
+
+
+def keep_request_count(run_id: str, staging: Path) -> None:
+    """The run failed: its requests (those of the runs it re-executed included) wait beside its staged frames,
+    for a re-execution to count into the snapshot they take together."""
+    staging.mkdir(parents=True, exist_ok=True)
+    (staging / _KEPT_REQUESTS).write_text(json.dumps(run_request_count(run_id)))
+
+
+def inherit_request_count(run_id: str, parent_staging: Path) -> None:
+    """The run re-executes a failed one: that run's kept requests count in this run's tally."""
+    kept = parent_staging / _KEPT_REQUESTS
+    if kept.is_file():
+        _record_requests(run_id, "earlier-runs", json.loads(kept.read_text()))
 
 
 def close_run_session(run_id: str, capital: CapitalApiResource, warn: Callable[[str], None]) -> int:
@@ -253,16 +271,14 @@ def close_run_session(run_id: str, capital: CapitalApiResource, warn: Callable[[
 
 def end_session_after_failure(
     run_id: str, step: str, capital: CapitalApiResource, warn: Callable[[str], None]
-) -> int:
+) -> None:
     """After ``step`` failed: the run's other API steps send nothing, and its session is logged out now.
 
     A failed step means ``snapshots``, which logs the session out after publishing, will not run: without
     this, the session stayed open and its tokens on disk until the next run swept them. The run directory
     stays (its markers stop later steps; a stale one is swept after an hour). No token file (no login yet,
-    or ``snapshots`` already logged out): nothing is sent. Returns the logout's request count."""
+    or ``snapshots`` already logged out): nothing is sent. The logout counts in the run's tally."""
     directory = ensure_private_directory(run_directory(run_id))
     if not _failed_steps(run_id):  # an API step's own marker names it as call_api knows it
         (directory / f"{_FAILED}{step}").touch()
-    if not capital.run_session_store(run_id).path.exists():
-        return 0
-    return _log_out(run_id, capital, warn)
+    log_out_if_open(run_id, capital, warn)

@@ -94,7 +94,7 @@ def test_a_run_that_fails_after_logging_in_logs_its_session_out_and_leaves_no_to
     assert list(state_directory.rglob("session.json")) == []
 
 
-def test_re_executing_a_failed_run_from_failure_publishes_its_snapshot_and_deletes_its_staging(
+def test_re_executing_a_failed_run_completes_its_snapshot_counts_both_runs_requests_and_deletes_staging(
     capital_env: SimulatorHandle, instance: DagsterInstance, tmp_path
 ) -> None:
     capital_env.set_faults([Fault(kind="status", route="GET /api/v1/markets", status=500)])
@@ -117,7 +117,9 @@ def test_re_executing_a_failed_run_from_failure_publishes_its_snapshot_and_delet
         assert result.success
         child = result.run_id
 
-    snapshots = target.warehouse().query("SELECT snapshot_id, status, run_id FROM snapshots")
-    assert snapshots.values.tolist() == [[f"run-{root}", "succeeded", child]]
+    snapshots = target.warehouse().query("SELECT snapshot_id, status, run_id, request_count FROM snapshots")
+    # Every request of the snapshot, the failed run's (its logout included) and the re-execution's.
+    requests = capital_env.stats()["requests_total"]
+    assert snapshots.values.tolist() == [[f"run-{root}", "succeeded", child, requests]]
     for run_id in (root, child):
         assert not staging_directory(instance.storage_directory(), run_id).exists()
