@@ -38,6 +38,22 @@ def _wait_for(condition, what: str, seconds: float = 60.0) -> None:  # type: ign
         time.sleep(0.1)
 
 
+def _run_and_kill_during_navigation(
+    capital_env: SimulatorHandle, home: Path, target: WarehouseTarget
+) -> None:
+    killed = subprocess.Popen([sys.executable, "-c", _RUN, str(home), target.url, target.schema])
+    try:
+        _wait_for(
+            lambda: any(
+                route.startswith("GET /api/v1/marketnavigation") for route in capital_env.stats()["requests"]
+            ),
+            "the navigation crawl",
+        )
+    finally:
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait()
+
+
 def test_a_run_killed_during_navigation_is_failed_logged_out_and_cleaned_by_the_next_run(
     capital_env: SimulatorHandle, tmp_path: Path, state_directory: Path
 ) -> None:
@@ -45,18 +61,10 @@ def test_a_run_killed_during_navigation_is_failed_logged_out_and_cleaned_by_the_
     home.mkdir()
     target = WarehouseTarget(f"duckdb:///{tmp_path / 'w.duckdb'}", "capital")
     capital_env.set_config(latency_ms=200)  # navigation takes long enough to be killed in
-    killed = subprocess.Popen([sys.executable, "-c", _RUN, str(home), target.url, target.schema])
     try:
-        _wait_for(
-            lambda: any(
-                r.startswith("GET /api/v1/marketnavigation") for r in capital_env.stats()["requests"]
-            ),
-            "the navigation crawl",
-        )
+        _run_and_kill_during_navigation(capital_env, home, target)
     finally:
-        os.kill(killed.pid, signal.SIGKILL)
-        killed.wait()
-    capital_env.set_config(latency_ms=0)
+        capital_env.set_config(latency_ms=0)
     with DagsterInstance.from_config(str(home)) as instance:
         (dead,) = instance.get_runs()
         assert dead.status == DagsterRunStatus.STARTED
