@@ -170,8 +170,16 @@ def test_ui_without_a_login_says_at_start_what_is_missing_and_how_to_set_it(
     ("api_key", "expected"), [("", "capital-pipeline ui --demo"), ("k", "capital-pipeline ui")]
 )
 def test_make_ui_uses_the_demo_only_without_a_login(api_key: str, expected: str) -> None:
-    env = {**os.environ, "CAPITAL_API_KEY": api_key}
+    # Under `make test` the parent make's MAKEFLAGS/MAKELEVEL would make this one print its directory.
+    parent_make = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+    env = {name: value for name, value in os.environ.items() if name not in parent_make}
+    env["CAPITAL_API_KEY"] = api_key
     planned = subprocess.run(
-        ["make", "-n", "ui"], cwd=REPOSITORY, env=env, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", "ui"],
+        cwd=REPOSITORY,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert planned.stdout.strip().splitlines()[-1].endswith(expected)
