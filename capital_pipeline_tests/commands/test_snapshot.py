@@ -23,11 +23,15 @@ from capital_pipeline_tests.commands.conftest import (
 pytestmark = pytest.mark.slow
 
 
-def test_a_snapshot_of_the_configured_login_lands_and_exits_0(
+def test_a_snapshot_of_the_configured_login_lands_and_exits_0_and_accept_drop_tags_its_run(
     tmp_path: Path, capital_settings: dict[str, str]
 ) -> None:
-    result = run_cli(["snapshot"], cwd=tmp_path, env=cli_env(tmp_path, **capital_settings))
+    env = cli_env(tmp_path, **capital_settings)
+    result = run_cli(["snapshot", "--accept-drop"], cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
+    # --accept-drop: the run's drop checks let a real drop through (test_checks_and_metadata runs that case).
+    (run,) = DagsterInstance.from_config(env["DAGSTER_HOME"]).get_runs()
+    assert run.tags[ACCEPT_DROP_TAG] == "true"
     assert_no_secrets(result.stdout + result.stderr)
     warehouse = Warehouse.from_url(f"duckdb:///{tmp_path / 'data' / 'capital_pipeline.duckdb'}")
     latest = warehouse.latest_snapshot()
@@ -36,17 +40,6 @@ def test_a_snapshot_of_the_configured_login_lands_and_exits_0(
     assert set(counts) == {table.name for table in DATA_TABLES} and all(counts.values())
     assert f"Snapshot run-{latest.snapshot.run_id} published" in result.stdout
     assert "capital-pipeline snapshot" in result.stdout
-
-
-def test_accept_drop_tags_the_run_so_its_drop_check_lets_a_real_drop_through(
-    tmp_path: Path, capital_settings: dict[str, str]
-) -> None:
-    env = cli_env(tmp_path, **capital_settings)
-    result = run_cli(["snapshot", "--accept-drop"], cwd=tmp_path, env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    instance = DagsterInstance.from_config(env["DAGSTER_HOME"])
-    (run,) = instance.get_runs()
-    assert run.tags[ACCEPT_DROP_TAG] == "true"
 
 
 def test_a_wrong_password_is_tried_once_and_named(
