@@ -3,10 +3,13 @@ the API refuses lowered for the rest of the walk."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import httpx
 import pytest
 
-from capital_pipeline.capital import AuthenticationFailed
+from capital_pipeline.capital import AuthenticationFailed, CapitalClient
 from capital_pipeline.capital.navigation import lowered_limit
 from capital_pipeline_tests.capital.fake_api import FakeCapital, FakeClock, client_for, error
 
@@ -111,19 +114,26 @@ async def test_an_epic_listed_under_two_nodes_keeps_one_summary_when_both_pages_
     assert gold[0].raw["epic"] == "GOLD" and gold[0].bid == 1.5
 
 
+def rewrite_answers(client: CapitalClient, rewrite: Callable[[str, dict[str, Any]], None]) -> None:
+    """``client.get_json`` with each decoded answer changed in place by ``rewrite(path, body)`` first."""
+    original = client.get_json
+
+    async def rewritten(path: str, params: dict[str, Any] | None = None, **options: Any) -> Any:
+        body = await original(path, params, **options)
+        rewrite(path, body)
+        return body
+
+    client.get_json = rewritten  # type: ignore[method-assign]
+
+
 @pytest.mark.anyio
 async def test_an_epic_whose_summaries_differ_between_nodes_keeps_each_as_its_page_sent_it() -> None:
-    api = fake()
-    async with client_for(api) as client:
-        original = client.get_json
+    def energies_quote_gold_higher(path: str, body: dict[str, Any]) -> None:
+        if path.endswith("/energies"):
+            body["markets"][1]["bid"] = 2.5
 
-        async def energies_quote_gold_higher(path, params=None, **options):
-            body = await original(path, params, **options)
-            if path.endswith("/energies"):
-                body["markets"][1]["bid"] = 2.5
-            return body
-
-        client.get_json = energies_quote_gold_higher  # type: ignore[method-assign]
+    async with client_for(fake()) as client:
+        rewrite_answers(client, energies_quote_gold_higher)
         crawl = await client.crawl_navigation(limit=5)
     bids = {m.node_id: m.market.bid for m in crawl.memberships if m.epic == "GOLD"}
     assert bids == {"metals": 1.5, "energies": 2.5} and crawl.markets["GOLD"].bid == 1.5
@@ -233,17 +243,12 @@ async def test_truncation_is_judged_against_the_limit_each_answer_was_fetched_wi
 
 @pytest.mark.anyio
 async def test_each_node_keeps_the_object_its_parent_or_the_top_list_sent() -> None:
-    api = fake()
-    async with client_for(api) as client:
-        original = client.get_json
+    def nodes_with_a_new_field(path: str, body: dict[str, Any]) -> None:
+        for node in body.get("nodes", []):
+            node["brandNewField"] = {"from": path}
 
-        async def nodes_with_a_new_field(path, params=None, **options):
-            body = await original(path, params, **options)
-            for node in body.get("nodes", []):
-                node["brandNewField"] = {"from": path}
-            return body
-
-        client.get_json = nodes_with_a_new_field  # type: ignore[method-assign]
+    async with client_for(fake()) as client:
+        rewrite_answers(client, nodes_with_a_new_field)
         crawl = await client.crawl_navigation(limit=5)
     raw = {node.node_id: node.raw for node in crawl.nodes}
     assert raw["shares"] == {"id": "shares", "name": "Shares", "brandNewField": {"from": "/marketnavigation"}}
