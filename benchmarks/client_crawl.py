@@ -5,8 +5,9 @@ counted over any rolling second), at 50, 150 and 400 ms latency in turn (one sim
 between snapshots). Our client does the minimal request plan: encryption key,
 login; then, side by side, accounts and a preferences read per account with the switches between them (on
 forked tokens; the other requests wait while the chain is away from the session's account, since a switch
-may move the whole session), the navigation tree, watchlists, and market details in batches of 50. The baseline does the same work the way an ordinary wrapper does it, one
-request after another and one epic per call; it is timed on a sample of epics at 150 ms and extrapolated.
+may move the whole session), the navigation tree, watchlists, and market details in batches of 50. The
+baseline does the same work the way an ordinary wrapper does it, one request after another and one epic per
+call; it is timed on a sample of epics at 150 ms and extrapolated.
 """
 
 from __future__ import annotations

@@ -70,8 +70,8 @@ def test_materializing_a_selection_logs_in_once_logs_out_and_warns_that_it_publi
     execution: Mapping[str, Any],
 ) -> None:
     target = WarehouseTarget(f"duckdb:///{tmp_path / 'w.duckdb'}", "capital")
-    # Every table but `snapshots`: all four API steps (a selection with navigation_markets or watchlist_markets
-    # brings their epics_have_markets check, which needs `markets`).
+    # Every table but `snapshots`: all four API steps (a selection with navigation_markets or
+    # watchlist_markets brings their epics_have_markets check, which needs `markets`).
     selection = [table.name for table in TABLES if table.name != "snapshots"]
     with _materialize(instance, target, selection, execution=execution) as result:
         assert result.success
