@@ -53,10 +53,19 @@ def _serve(command: list[str], env: dict[str, str]) -> int:
     Ctrl-C needs no passing on: the terminal sends SIGINT to the whole process group, ``dagster dev`` too.
     """
     process = subprocess.Popen(command, env=env)
+    stopped: list[int] = []
+
+    def pass_on(received: int, _frame: object) -> None:
+        stopped.append(received)
+        process.send_signal(received)
+
     for number in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(number, lambda received, _frame: process.send_signal(received))
-    signal.signal(signal.SIGINT, lambda *_: None)
-    return process.wait()
+        signal.signal(number, pass_on)
+    signal.signal(signal.SIGINT, lambda received, _frame: stopped.append(received))
+    code = process.wait()
+    # A signal is how a UI is meant to end: dagster dev then exits 1 ("Aborted!") when a second one reaches
+    # it mid-shutdown (a signal to the process group, passed on here too), which is no failure.
+    return 0 if stopped else code
 
 
 def _serve_demo(port: int, database_url: str, rate: int) -> int:
