@@ -9,7 +9,8 @@ the run directories, and at its start looks at every noted run (an API step hold
 has no limit) and at the runs holding or queueing for a pool slot: one whose noted process is gone is marked
 failed, its session logged out, its slots freed and its run directory (token file included) deleted. A run
 of another machine has no note here and is left alone; a dead run of another Dagster instance on this machine
-has its session ended, and keeps its note for its own instance to mark. (The note sits beside the run
+has its token file deleted (not its session logged out: its tokens may be another login's or another API's),
+and keeps its note for its own instance to mark. (The note sits beside the run
 directories, not in one: `snapshots` deletes its run's directory, tokens and all, before it publishes.)
 """
 
@@ -102,7 +103,10 @@ def release_dead_runs(
             continue
         if run is not None and not finished:
             instance.report_run_failed(run, "The run's process ended without finishing it (killed?).")
-        end_session(run_id)
+        if run is not None:
+            # Only this instance's runs: another instance's may have used another login or API (its tokens
+            # must not be sent here); deleting its token file is enough, the session expires by itself.
+            end_session(run_id)
         shutil.rmtree(run_directory(run_id), ignore_errors=True)
         if run is None:
             continue  # another instance's run: its next run marks it

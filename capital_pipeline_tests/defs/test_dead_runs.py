@@ -81,3 +81,24 @@ def test_a_run_killed_during_navigation_is_failed_logged_out_and_cleaned_by_the_
     # The killed run's session and the new run's: both logged out.
     assert stats["logins"]["successes"] == 2
     assert stats["requests"]["DELETE /api/v1/session"] == 2
+
+
+def test_a_dead_run_of_another_instance_loses_its_tokens_but_its_session_is_not_sent_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAPITAL_PIPELINE_STATE_DIR", str(tmp_path / "state"))
+    from capital_pipeline.defs import dead_runs
+    from capital_pipeline.defs.resources import run_directory
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    gone_pid = int(finished.stdout)  # a process that has ended
+    dead_runs.note_run_process("elsewhere")
+    note = tmp_path / "state" / "processes" / "elsewhere.json"
+    note.write_text(f'{{"pid": {gone_pid}, "start_ticks": 1}}')
+    run_directory("elsewhere").mkdir(parents=True)
+    (run_directory("elsewhere") / "session.json").write_text("{}")
+    ended: list[str] = []
+    instance = DagsterInstance.ephemeral()
+    released = dead_runs.release_dead_runs(instance, (), "current", ended.append)
+    assert released == [] and ended == []
+    assert not run_directory("elsewhere").exists() and note.exists()
