@@ -33,6 +33,7 @@ from capital_pipeline.capital.errors import (
     TransportError,
 )
 from capital_pipeline.commands.home import dagster_home
+from capital_pipeline.defs.resources import LOCK_TIMEOUT_VARIABLE
 from capital_pipeline.snapshot.fetch import SnapshotIncomplete
 from capital_pipeline.warehouse import WarehouseError, WarehouseLocked
 
@@ -64,7 +65,6 @@ DATABASE_FORMS = (
     "such as postgresql+psycopg://user@host/db"
 )
 # How long a step (and a command) waits for a locked database; the warehouse resource's default otherwise.
-LOCK_TIMEOUT_VARIABLE = "CAPITAL_PIPELINE_LOCK_TIMEOUT_SECONDS"
 _DATABASE_FIX = (
     f"Check --database-url or {DATABASE_VARIABLE}, and that the database is running: {DATABASE_FORMS}."
 )

@@ -10,7 +10,7 @@ from capital_pipeline.commands.failures import EXIT_INTERRUPTED, CommandFailed, 
 from capital_pipeline.commands.home import dagster_home, prepare_instance
 from capital_pipeline.commands.launching import dagster_log_path, run_snapshot_job
 from capital_pipeline.commands.progress import display_for
-from capital_pipeline.commands.settings import shown_url, use_database_url, warehouse_run_config
+from capital_pipeline.commands.settings import shown_url, use_database_url
 from capital_pipeline.commands.summary import (
     failed_checks,
     next_steps,
@@ -52,7 +52,7 @@ def take_snapshot(
     outcome = run_snapshot_job(
         instance,
         tags=tags,
-        run_config=warehouse_run_config(),
+        run_config={},
         display=display_for(console),
         log_path=log_path,
     )

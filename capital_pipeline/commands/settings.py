@@ -7,12 +7,11 @@ itself is the run's: a refused one is recorded for the whole run, so it costs ex
 from __future__ import annotations
 
 import contextlib
-import math
 import os
-from typing import Any
 
 import sqlalchemy as sa
 
+from capital_pipeline.capital.config import seconds_from_env
 from capital_pipeline.capital.errors import ConfigurationError
 from capital_pipeline.commands.failures import (
     DATABASE_FORMS,
@@ -34,7 +33,6 @@ __all__ = [
     "prepare_warehouse",
     "shown_url",
     "use_database_url",
-    "warehouse_run_config",
 ]
 
 REQUIRED_VARIABLES = ("CAPITAL_API_KEY", "CAPITAL_IDENTIFIER", "CAPITAL_PASSWORD")
@@ -56,14 +54,8 @@ def capital_resource_from_env() -> CapitalApiResource:
         identifier=os.environ["CAPITAL_IDENTIFIER"],
         password=os.environ["CAPITAL_PASSWORD"],
     )
-    rate = os.environ.get("CAPITAL_REQUESTS_PER_SECOND", "10")
-    if not rate.isdigit() or int(rate) < 1:
-        raise CommandFailed(
-            f"CAPITAL_REQUESTS_PER_SECOND must be a whole number of at least 1, got {rate!r}.",
-            EXIT_CONFIGURATION,
-        )
     try:
-        resource.client_settings()
+        resource.client_settings()  # as a step builds them: CAPITAL_REQUESTS_PER_SECOND and the rest checked
     except ConfigurationError as error:
         raise CommandFailed(
             advice_for(ConfigurationError, str(error)) or str(error), EXIT_CONFIGURATION
@@ -83,27 +75,11 @@ def use_database_url(url: str) -> None:
 
 
 def _lock_timeout() -> float:
-    text = os.environ.get(LOCK_TIMEOUT_VARIABLE)
-    if text is None:
-        return DEFAULT_LOCK_TIMEOUT
+    """``CAPITAL_PIPELINE_LOCK_TIMEOUT_SECONDS`` as the warehouse resource reads it when a step runs."""
     try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds < 0:
-        raise CommandFailed(
-            f"{LOCK_TIMEOUT_VARIABLE} must be a number of seconds, 0 or more (default "
-            f"{DEFAULT_LOCK_TIMEOUT:g}), got {text!r}.",
-            EXIT_CONFIGURATION,
-        )
-    return seconds
-
-
-def warehouse_run_config() -> dict[str, Any]:
-    """Run config for the warehouse resource: only the lock timeout, when one is set for this command."""
-    if LOCK_TIMEOUT_VARIABLE not in os.environ:
-        return {}
-    return {"resources": {"warehouse": {"config": {"lock_timeout_seconds": _lock_timeout()}}}}
+        return seconds_from_env(LOCK_TIMEOUT_VARIABLE, DEFAULT_LOCK_TIMEOUT, zero_allowed=True)
+    except ConfigurationError as error:
+        raise CommandFailed(f"{error.message}.", EXIT_CONFIGURATION) from None
 
 
 def shown_url(url: str) -> str:

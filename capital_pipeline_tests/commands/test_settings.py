@@ -14,7 +14,6 @@ from capital_pipeline.commands.settings import (
     open_warehouse,
     prepare_warehouse,
     shown_url,
-    warehouse_run_config,
 )
 from capital_pipeline.simulator import SimulatorConfig, SimulatorHandle, run_simulator
 
@@ -112,15 +111,6 @@ def test_printed_urls_hide_their_password() -> None:
         "postgresql+psycopg://me:***@db.example/capital"
     )
     assert shown_url("duckdb:///data/capital_pipeline.duckdb") == "duckdb:///data/capital_pipeline.duckdb"
-
-
-def test_the_lock_timeout_reaches_the_warehouse_resource_only_when_set(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv(LOCK_TIMEOUT_VARIABLE, raising=False)
-    assert warehouse_run_config() == {}
-    monkeypatch.setenv(LOCK_TIMEOUT_VARIABLE, "2.5")
-    assert warehouse_run_config() == {"resources": {"warehouse": {"config": {"lock_timeout_seconds": 2.5}}}}
 
 
 @pytest.mark.parametrize(
