@@ -31,7 +31,7 @@ from dagster import (
 from capital_pipeline.defs.assets import API_POOL, API_SESSION_TAG, WAREHOUSE_POOL
 from capital_pipeline.defs.dead_runs import forget_run_process, note_run_process, release_dead_runs
 from capital_pipeline.defs.identity import re_executed_runs
-from capital_pipeline.defs.resources import CapitalApiResource, run_directory
+from capital_pipeline.defs.resources import CapitalApiResource, run_directory, run_session_path
 from capital_pipeline.defs.run_scope import inherit_request_count, keep_request_count, log_out_if_open
 from capital_pipeline.defs.staging import (
     remove_snapshot_staging,
@@ -82,8 +82,17 @@ def _run_capital(plan_context: Any) -> CapitalApiResource | None:
         return None
 
 
-def _session_ender(capital: CapitalApiResource | None, warn: Callable[[str], None]) -> Callable[[str], None]:
+def _session_ender(plan_context: Any, warn: Callable[[str], None]) -> Callable[[str], None]:
+    """Ends a run's session if its token file is still there; the resource (~0.1 s to build) is built the
+    first time one is, not at every run's start."""
+    built: list[CapitalApiResource | None] = []
+
     def end(run_id: str) -> None:
+        if not run_session_path(run_id).exists():
+            return
+        if not built:
+            built.append(_run_capital(plan_context))
+        capital = built[0]
         if capital is None:
             return
         try:
@@ -121,7 +130,7 @@ class _RunScopedExecutor(Executor):
     def execute(self, plan_context: Any, execution_plan: Any) -> Iterator[Any]:
         run_id, instance, log = plan_context.run_id, plan_context.instance, plan_context.log
         note_run_process(run_id)
-        end_session = _session_ender(_run_capital(plan_context), log.warning)
+        end_session = _session_ender(plan_context, log.warning)
         for dead in release_dead_runs(instance, (API_POOL, WAREHOUSE_POOL), run_id, end_session):
             log.warning(f"run {dead} had been killed: marked failed, its session ended, its pool slots freed")
         for swept in sweep_finished_staging(instance, run_id):

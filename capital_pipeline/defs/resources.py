@@ -56,6 +56,11 @@ def run_directory(run_id: str) -> Path:
     return state_directory() / "runs" / run_id
 
 
+def run_session_path(run_id: str) -> Path:
+    """The token file of run ``run_id``'s session, while the session is open."""
+    return run_directory(run_id) / "session.json"
+
+
 class CapitalApiResource(ConfigurableResource):
     """A Capital.com login (API key, identifier, password) and where to reach the API.
 
@@ -104,7 +109,7 @@ class CapitalApiResource(ConfigurableResource):
 
     def run_session_store(self, run_id: str) -> SharedSessionStore:
         """The token file shared by the steps of run ``run_id``."""
-        return SharedSessionStore(run_directory(run_id) / "session.json")
+        return SharedSessionStore(run_session_path(run_id))
 
     @asynccontextmanager
     async def client(self, run_id: str) -> AsyncIterator[CapitalClient]:
